@@ -1,0 +1,64 @@
+"""Command line: `python -m kg_builder build|stats|schema|lookups`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
+
+DEFAULT_SOURCE = REPO_ROOT / "data" / "catalog"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kg_builder", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    build = commands.add_parser("build", help="load a catalog folder into Neo4j (idempotent)")
+    build.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="catalog folder (default: data/catalog)")
+    build.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
+    stats = commands.add_parser("stats", help="count nodes per label and relationships per type")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    commands.add_parser("schema", help="create constraints and indexes only")
+    lookups = commands.add_parser("lookups", help="write Rasa lookup tables and synonyms from a catalog")
+    lookups.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    lookups.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "nlu" / "lookups.yml")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit status."""
+    args = _parser().parse_args(argv)
+    if args.command == "lookups":
+        from kg_builder.lookups import write_lookups
+
+        print(write_lookups(args.source, args.out))
+        return 0
+    settings = Neo4jSettings.from_env()
+    with connect(settings) as driver:
+        if args.command == "build":
+            from kg_builder.build import build_graph
+
+            report = build_graph(driver, args.source, settings.database, progress=not args.no_progress)
+            print(report.summary())
+            return 1 if args.strict and report.errors else 0
+        if args.command == "stats":
+            from kg_builder.stats import graph_stats
+
+            stats = graph_stats(driver, settings.database)
+            if args.json:
+                print(json.dumps({"nodes": stats.nodes, "relationships": stats.relationships}, indent=2))
+            else:
+                print(stats.as_table())
+            return 0
+        from kg_builder.ontology import ensure_schema
+
+        ensure_schema(driver, settings.database)
+        print("schema: constraints and indexes in place")
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The MKG ontology of DESIGN.md section 2: labels, relationship types and the schema that enforces them."""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+ITEM = "Item"
+PROPERTY_VALUE = "PropertyValue"
+POI = "POI"
+PROBLEM = "Problem"
+SCENARIO = "Scenario"
+IMAGE = "Image"
+USER = "User"
+FAQ = "FAQ"
+CATEGORY = "Category"
+BRAND = "Brand"
+PROPERTY = "Property"
+
+NODE_LABELS: tuple[str, ...] = (
+    ITEM,
+    PROPERTY_VALUE,
+    POI,
+    PROBLEM,
+    SCENARIO,
+    IMAGE,
+    USER,
+    FAQ,
+    CATEGORY,
+    BRAND,
+    PROPERTY,
+)
+
+HAS_PROPERTY = "HAS_PROPERTY"
+SATISFY = "SATISFY"
+HAS_POI = "HAS_POI"
+CAUSE = "CAUSE"
+NEED = "NEED"
+HAS_IMAGE = "HAS_IMAGE"
+HAS_PROBLEM = "HAS_PROBLEM"
+PREFERS = "PREFERS"
+IN_CATEGORY = "IN_CATEGORY"
+OF_BRAND = "OF_BRAND"
+ABOUT = "ABOUT"  # FAQ -> Item it is about
+OF_PROPERTY = "OF_PROPERTY"  # PropertyValue -> Property it is a value of
+
+RELATIONSHIP_TYPES: tuple[str, ...] = (
+    HAS_PROPERTY,
+    SATISFY,
+    HAS_POI,
+    CAUSE,
+    NEED,
+    HAS_IMAGE,
+    HAS_PROBLEM,
+    PREFERS,
+    IN_CATEGORY,
+    OF_BRAND,
+    ABOUT,
+    OF_PROPERTY,
+)
+
+ITEM_SEARCH_INDEX = "item_search"
+ENTITY_NAMES_INDEX = "entity_names"
+
+_NAMED_LABELS = (CATEGORY, BRAND, PROPERTY, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
+
+
+def schema_statements() -> list[str]:
+    """Constraints and indexes, idempotent (IF NOT EXISTS); labels come from this module, never from data."""
+    statements = [
+        f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
+        for label in NODE_LABELS
+    ]
+    cjk = "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
+    statements.append(
+        f"CREATE FULLTEXT INDEX {ITEM_SEARCH_INDEX} IF NOT EXISTS FOR (n:{ITEM}) ON EACH [n.title, n.search_text] {cjk}"
+    )
+    statements.append(
+        f"CREATE FULLTEXT INDEX {ENTITY_NAMES_INDEX} IF NOT EXISTS "
+        f"FOR (n:{ITEM}|{'|'.join(_NAMED_LABELS)}) ON EACH [n.title, n.name, n.name_zh, n.name_en] {cjk}"
+    )
+    return statements
+
+
+def ensure_schema(driver: Driver, database: str = "neo4j") -> None:
+    """Create every constraint and index, then wait until the indexes are online."""
+    for statement in schema_statements():
+        driver.execute_query(statement, database_=database)
+    driver.execute_query("CALL db.awaitIndexes(120)", database_=database)

@@ -1,0 +1,156 @@
+"""Idempotent, batched graph writes: one parameterised `UNWIND $rows ... MERGE` query per record kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from neo4j import Driver
+
+BATCH_SIZE = 500
+
+_NAMED_NODE_SET = (
+    "SET n.name_zh = row.name_zh, n.name_en = row.name_en, n.aliases_zh = row.aliases_zh, "
+    "n.aliases_en = row.aliases_en, n.source = row.source"
+)
+
+WRITE_QUERIES: dict[str, str] = {
+    "categories": f"""
+UNWIND $rows AS row
+MERGE (n:Category {{id: row.id}})
+{_NAMED_NODE_SET}, n.domain = row.domain""",
+    "brands": """
+UNWIND $rows AS row
+MERGE (n:Brand {id: row.id})
+SET n.name = row.name, n.name_zh = row.name_zh, n.aliases = row.aliases, n.source = row.source""",
+    "properties": f"""
+UNWIND $rows AS row
+MERGE (n:Property {{id: row.id}})
+{_NAMED_NODE_SET}""",
+    "pois": f"""
+UNWIND $rows AS row
+MERGE (n:POI {{id: row.id}})
+{_NAMED_NODE_SET}""",
+    "problems": f"""
+UNWIND $rows AS row
+MERGE (n:Problem {{id: row.id}})
+{_NAMED_NODE_SET}""",
+    "scenarios": f"""
+UNWIND $rows AS row
+MERGE (n:Scenario {{id: row.id}})
+{_NAMED_NODE_SET}""",
+    "items": """
+UNWIND $rows AS row
+MERGE (i:Item {id: row.id})
+SET i.title = row.title, i.lang = row.lang, i.price = row.price, i.source = row.source,
+    i.search_text = row.search_text
+WITH i, row
+MATCH (c:Category {id: row.category})
+MERGE (i)-[:IN_CATEGORY]->(c)
+WITH i, row, c
+OPTIONAL MATCH (i)-[old:IN_CATEGORY]->(other:Category) WHERE other <> c
+DELETE old
+WITH i, row
+OPTIONAL MATCH (i)-[old_brand:OF_BRAND]->(b:Brand) WHERE b.id <> coalesce(row.brand, '')
+DELETE old_brand
+WITH i, row WHERE row.brand IS NOT NULL
+MATCH (b:Brand {id: row.brand})
+MERGE (i)-[:OF_BRAND]->(b)""",
+    "item_properties": """
+UNWIND $rows AS row
+MATCH (i:Item {id: row.item})
+MATCH (p:Property {id: row.property})
+MERGE (v:PropertyValue {id: row.value_id})
+SET v.property = row.property, v.value = coalesce(v.value, row.value),
+    v.name_zh = coalesce(row.value_name_zh, v.name_zh), v.name_en = coalesce(row.value_name_en, v.name_en)
+MERGE (v)-[:OF_PROPERTY]->(p)
+MERGE (i)-[r:HAS_PROPERTY {name: row.property, value_id: row.value_id}]->(v)
+SET r.source = row.source""",
+    "causes": """
+UNWIND $rows AS row
+MATCH (s:Scenario {id: row.scenario})
+MATCH (p:Problem {id: row.problem})
+MERGE (s)-[r:CAUSE]->(p)
+SET r.source = row.source""",
+    "needs": """
+UNWIND $rows AS row
+MATCH (p:Problem {id: row.problem})
+MATCH (o:POI {id: row.poi})
+MERGE (p)-[r:NEED]->(o)
+SET r.source = row.source""",
+    "satisfies": """
+UNWIND $rows AS row
+MATCH (p:Property {id: row.property})
+MATCH (o:POI {id: row.poi})
+MERGE (v:PropertyValue {id: row.value_id})
+ON CREATE SET v.property = row.property, v.value = row.value, v.name_en = row.value_en
+MERGE (v)-[:OF_PROPERTY]->(p)
+MERGE (v)-[r:SATISFY]->(o)
+SET r.score = coalesce(row.score, 1.0), r.source = row.source""",
+    "faqs": """
+UNWIND $rows AS row
+MERGE (f:FAQ {id: row.id})
+SET f.question = row.question, f.answer = row.answer, f.lang = row.lang, f.source = row.source
+WITH f, row WHERE row.item IS NOT NULL
+MATCH (i:Item {id: row.item})
+MERGE (f)-[:ABOUT]->(i)""",
+}
+
+SUBJECT_LABELS = {
+    "items": "Item",
+    "pois": "POI",
+    "problems": "Problem",
+    "scenarios": "Scenario",
+    "property_values": "PropertyValue",
+    "categories": "Category",
+}
+
+# One image query per subject label (labels cannot be parameters; these come from this module only).
+IMAGE_QUERIES: dict[str, str] = {
+    kind: f"""
+UNWIND $rows AS row
+MERGE (img:Image {{id: row.id}})
+SET img.path = row.path, img.caption = row.caption, img.source = row.source
+WITH img, row
+MATCH (s:{label} {{id: row.subject}})
+MERGE (s)-[r:HAS_IMAGE]->(img)
+SET r.score = 1.0, r.model = 'curated', r.source = row.source"""
+    for kind, label in SUBJECT_LABELS.items()
+}
+
+
+def batches(rows: Sequence[dict[str, Any]], size: int = BATCH_SIZE) -> Iterable[list[dict[str, Any]]]:
+    """Consecutive slices of at most `size` rows."""
+    for start in range(0, len(rows), size):
+        yield list(rows[start : start + size])
+
+
+def _params(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as query parameters, internal keys dropped."""
+    return {key: value for key, value in row.items() if not key.startswith("_")}
+
+
+def _grouped(kind: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """(query, rows) pairs: one pair for most kinds, one per subject label for images."""
+    if kind != "images":
+        return [(WRITE_QUERIES[kind], list(rows))]
+    return [
+        (query, [row for row in rows if row["subject_kind"] == subject_kind])
+        for subject_kind, query in IMAGE_QUERIES.items()
+    ]
+
+
+def write_kind(
+    driver: Driver,
+    kind: str,
+    rows: Sequence[dict[str, Any]],
+    database: str = "neo4j",
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Write all rows of one kind in batches; return how many rows were sent."""
+    for query, group in _grouped(kind, rows):
+        for batch in batches(group):
+            driver.execute_query(query, rows=[_params(row) for row in batch], database_=database)
+            if on_batch:
+                on_batch(len(batch))
+    return len(rows)

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Fetch Neo4j Community from Maven Central (neo4j/pom.xml) and run it on loopback: fetch|start|stop|status.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+LIB="$ROOT/neo4j/lib"
+STAMP="$LIB/.fetched-$(sha256sum "$ROOT/neo4j/pom.xml" | cut -c1-16)"
+
+fetch() {
+  [ -f "$STAMP" ] && return 0
+  echo "fetching Neo4j jars from Maven Central (neo4j/pom.xml) ..."
+  rm -rf "$LIB"
+  mvn -q -B -f "$ROOT/neo4j/pom.xml" dependency:copy-dependencies
+  touch "$STAMP"
+  echo "Neo4j: $(ls "$LIB"/*.jar | wc -l) jars in neo4j/lib"
+}
+
+write_conf() {
+  mkdir -p "$NEO4J_LOCAL_HOME"/{conf,data,logs,plugins,import,run}
+  sed -e "s/@BOLT_PORT@/$NEO4J_BOLT_PORT/" -e "s/@HTTP_PORT@/$NEO4J_HTTP_PORT/" \
+    "$ROOT/neo4j/neo4j.conf.template" > "$NEO4J_LOCAL_HOME/conf/neo4j.conf"
+}
+
+java_cmd() {  # class args...
+  local cls="$1"; shift
+  NEO4J_HOME="$NEO4J_LOCAL_HOME" NEO4J_CONF="$NEO4J_LOCAL_HOME/conf" \
+    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx1g} -cp "$LIB/*" "$cls" "$@"
+}
+
+start() {
+  if [ "$NEO4J_MANAGED" != 1 ]; then
+    echo "NEO4J_URI=$NEO4J_URI is set: using that Neo4j, not starting one"; return 0
+  fi
+  if is_running neo4j; then echo "Neo4j already running (pid $(cat "$RUN_DIR/neo4j.pid"))"; return 0; fi
+  fetch
+  write_conf
+  if [ ! -d "$NEO4J_LOCAL_HOME/data/dbms" ]; then
+    java_cmd org.neo4j.cli.AdminTool dbms set-initial-password "$NEO4J_PASSWORD" > "$RUN_DIR/neo4j-admin.log" 2>&1 \
+      || { cat "$RUN_DIR/neo4j-admin.log" >&2; exit 1; }
+  fi
+  echo "starting Neo4j on 127.0.0.1:$NEO4J_BOLT_PORT (logs: .neo4j/logs) ..."
+  NEO4J_HOME="$NEO4J_LOCAL_HOME" NEO4J_CONF="$NEO4J_LOCAL_HOME/conf" start_bg neo4j "$NEO4J_LOCAL_HOME/logs/console.log" \
+    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx1g} --add-opens=java.base/java.nio=ALL-UNNAMED -cp "$LIB/*" \
+    org.neo4j.server.CommunityEntryPoint --home-dir="$NEO4J_LOCAL_HOME" --config-dir="$NEO4J_LOCAL_HOME/conf"
+  if ! wait_for_port "$NEO4J_BOLT_PORT" 120 Neo4j; then
+    tail -20 "$NEO4J_LOCAL_HOME/logs/console.log" >&2; stop_bg neo4j; exit 1
+  fi
+  echo "Neo4j is up at $NEO4J_URI"
+}
+
+status() {
+  if [ "$NEO4J_MANAGED" != 1 ]; then echo "external Neo4j at $NEO4J_URI"; return 0; fi
+  if is_running neo4j; then echo "Neo4j running (pid $(cat "$RUN_DIR/neo4j.pid")) at $NEO4J_URI"; else echo "Neo4j not running"; return 3; fi
+}
+
+case "${1:-}" in
+  fetch) fetch ;;
+  start) start ;;
+  stop) stop_bg neo4j ;;
+  status) status ;;
+  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what the project needs, skipping whatever is already in place: apt packages, both venvs, Neo4j jars.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+APT_PACKAGES=(openjdk-17-jre-headless maven)   # binaries checked below; installed only when missing
+
+apt_deps() {
+  local missing=()
+  command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || missing+=(maven)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing apt packages: ${missing[*]} (of ${APT_PACKAGES[*]})"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+find_python() {  # minor version, e.g. 3.10
+  local v="$1" p
+  for p in "$HOME"/.pyenv/versions/"$v".*/bin/python "$(command -v "python$v" || true)"; do
+    [ -x "$p" ] && { echo "$p"; return 0; }
+  done
+  echo "error: Python $v not found (pyenv install $v, or put python$v on PATH)" >&2
+  return 1
+}
+
+make_venv() {  # dir python requirements constraints
+  local dir="$1" py="$2" req="$3" cons="$4"
+  local stamp="$dir/.installed-$(cat "$req" "$cons" | sha256sum | cut -c1-16)"
+  [ -f "$stamp" ] && return 0
+  echo "creating $(basename "$dir") with $("$py" --version) from $(basename "$req") ..."
+  rm -rf "$dir"
+  "$py" -m venv "$dir"
+  "$dir/bin/pip" install -q --upgrade "pip==24.0"
+  "$dir/bin/pip" install -q -r "$req" -c "$cons"
+  touch "$stamp"
+}
+
+apt_deps
+make_venv "$RASA_VENV" "$(find_python 3.10)" "$ROOT/requirements/rasa.txt" "$ROOT/requirements/rasa-constraints.txt"
+make_venv "$APP_VENV" "$(find_python 3.11)" "$ROOT/requirements/app.txt" "$ROOT/requirements/app-constraints.txt"
+[ "$NEO4J_MANAGED" = 1 ] && "$ROOT/scripts/neo4j.sh" fetch
+echo "setup: environments ready (.venv-rasa, .venv-app)"
