@@ -17,6 +17,16 @@ from kg_builder.records import (
     value_key,
 )
 
+SINGULAR = {
+    "categories": "category",
+    "brands": "brand",
+    "properties": "property",
+    "items": "item",
+    "pois": "POI",
+    "problems": "problem",
+    "scenarios": "scenario",
+}
+
 
 @dataclass
 class Catalog:
@@ -75,8 +85,17 @@ def load_catalog(root: Path) -> Catalog:
                     catalog.rows[kind.name].append(row)
                 except RecordInvalid as error:
                     catalog.errors.append(RecordError(label, line, str(error)))
+    _number_values(catalog)
     _add_search_text(catalog)
     return catalog
+
+
+def _number_values(catalog: Catalog) -> None:
+    """Keep each item's values in the order the catalog lists them (sizes S, M, L stay in that order)."""
+    positions: dict[str, int] = {}
+    for row in catalog.rows.get("item_properties", []):
+        row["position"] = positions.get(row["item"], 0)
+        positions[row["item"]] = row["position"] + 1
 
 
 def _display(path: Path, root: Path) -> str:
@@ -90,7 +109,7 @@ def _check_references(kind: RecordKind, row: dict[str, Any], catalog: Catalog) -
     for spec in kind.fields:
         value = row.get(spec.name)
         if spec.ref and value is not None and value not in catalog.ids(spec.ref):
-            raise RecordInvalid(f"unknown {spec.ref.removesuffix('s')} '{value[:80]}'")
+            raise RecordInvalid(f"unknown {SINGULAR[spec.ref]} '{value[:80]}'")
     if kind.name == "images" and row["subject"] not in catalog.ids(row["subject_kind"]):
         raise RecordInvalid(f"unknown {row['subject_kind']} subject '{row['subject'][:80]}'")
 

@@ -65,7 +65,7 @@ SET v.property = row.property, v.value = coalesce(v.value, row.value),
     v.name_zh = coalesce(row.value_name_zh, v.name_zh), v.name_en = coalesce(row.value_name_en, v.name_en)
 MERGE (v)-[:OF_PROPERTY]->(p)
 MERGE (i)-[r:HAS_PROPERTY {name: row.property, value_id: row.value_id}]->(v)
-SET r.source = row.source""",
+SET r.source = row.source, r.position = row.position""",
     "causes": """
 UNWIND $rows AS row
 MATCH (s:Scenario {id: row.scenario})

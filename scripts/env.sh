@@ -67,3 +67,8 @@ wait_for_port() {  # port seconds name
   echo "error: $name did not open port $port within ${seconds}s" >&2
   return 1
 }
+
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"

@@ -1,0 +1,1 @@
+"""Custom actions (actions.py) and the plain-Python shopping services they call."""

@@ -1,0 +1,116 @@
+"""Rasa custom actions: read the tracker, call ShoppingAssistant, send the reply. Nothing else lives here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import replies
+from actions.assistant import Reply, ShoppingAssistant
+from actions.graph_store import GraphUnavailable, shared_store
+from actions.language import detect_language
+
+_assistant: ShoppingAssistant | None = None
+
+
+def assistant() -> ShoppingAssistant:
+    """One assistant per action-server process, created once the graph is reachable."""
+    global _assistant
+    if _assistant is None:
+        _assistant = ShoppingAssistant(shared_store())
+    return _assistant
+
+
+def _entity(tracker: Tracker, name: str) -> str | None:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _send(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
+    dispatcher.utter_message(text=reply.text, json_message=reply.payload)
+    for image in reply.images:
+        dispatcher.utter_message(image=image)
+    events: list[EventType] = []
+    if reply.listed_items is not None:
+        events.append(SlotSet("listed_items", reply.listed_items))
+    if reply.item_in_focus is not None:
+        events.append(SlotSet("item_in_focus", reply.item_in_focus))
+    return events
+
+
+def _guarded(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Callable[[], Reply]) -> list[EventType]:
+    """Run a turn; when the graph is down, apologise in the user's language instead of failing."""
+    try:
+        return _send(dispatcher, turn())
+    except GraphUnavailable:
+        global _assistant
+        _assistant = None
+        dispatcher.utter_message(text=replies.graph_unavailable(detect_language(tracker.latest_message.get("text"))))
+        return []
+
+
+class ActionSearchItems(Action):
+    """List the items that fit the user's request."""
+
+    def name(self) -> str:
+        return "action_search_items"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        return _guarded(
+            dispatcher,
+            tracker,
+            lambda: assistant().search(text, _entity(tracker, "category"), _entity(tracker, "brand")),
+        )
+
+
+class ActionChooseItem(Action):
+    """Show the card of the listed item the user picked."""
+
+    def name(self) -> str:
+        return "action_choose_item"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        listed = tracker.get_slot("listed_items") or []
+        return _guarded(dispatcher, tracker, lambda: assistant().choose(text, listed, _entity(tracker, "ordinal")))
+
+
+class ActionAnswerProperty(Action):
+    """Answer a question about a property of the item in focus."""
+
+    def name(self) -> str:
+        return "action_answer_property"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        return _guarded(
+            dispatcher,
+            tracker,
+            lambda: assistant().ask_property(
+                text,
+                focus=tracker.get_slot("item_in_focus"),
+                listed=tracker.get_slot("listed_items") or [],
+                property_value=_entity(tracker, "property"),
+                category=_entity(tracker, "category"),
+            ),
+        )
+
+
+class ActionUtterLocalized(Action):
+    """Send the pre-configured response for the intent (greet, goodbye, ...) in the user's language."""
+
+    RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank"}
+
+    def name(self) -> str:
+        return "action_utter_localized"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        base = self.RESPONSES.get(intent, "utter_out_of_scope")
+        language = detect_language(tracker.latest_message.get("text"))
+        dispatcher.utter_message(response=f"{base}_{language}")
+        return []

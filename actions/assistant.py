@@ -1,0 +1,138 @@
+"""The shopping assistant's turns as plain Python: search, choose, show a card, answer a property question."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from actions import replies
+from actions.entity_linking import EntityLinker
+from actions.graph_store import GraphStore, ItemCard
+from actions.language import detect_language
+from actions.ordinals import ordinal_index
+from actions.retrieval import ItemRetriever
+
+CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
+
+
+def image_url(path: str) -> str:
+    """Where an image can be opened: IMAGE_BASE_URL + path, else the local file."""
+    if path.startswith(("http://", "https://")):
+        return path
+    base = os.environ.get("IMAGE_BASE_URL")
+    return f"{base.rstrip('/')}/{path}" if base else (CATALOG_DIR / path).as_uri()
+
+
+@dataclass
+class Reply:
+    """What one turn says and what the conversation should remember."""
+
+    text: str
+    images: list[str] = field(default_factory=list)
+    listed_items: list[str] | None = None  # None: leave the slot as it is
+    item_in_focus: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+class ShoppingAssistant:
+    """Turn logic over the graph; no Rasa types here, so tests call it directly."""
+
+    def __init__(self, store: GraphStore, linker: EntityLinker | None = None) -> None:
+        self._store = store
+        self._linker = linker or EntityLinker.from_store(store)
+        self._retriever = ItemRetriever(store, self._linker)
+
+    def search(self, text: str, category: str | None = None, brand: str | None = None) -> Reply:
+        """Find items for a request and list them (or show the card when only one fits)."""
+        language = detect_language(text)
+        items = self._retriever.search(self._retriever.understand(text, category, brand))
+        if not items:
+            return Reply(replies.nothing_found(text, language), listed_items=[])
+        ids = [item.id for item in items]
+        if len(items) == 1:
+            return self._card_reply(ids[0], language, listed=ids)
+        return Reply(
+            replies.result_list(items, language),
+            listed_items=ids,
+            item_in_focus=None,
+            payload={"type": "item_list", "items": ids},
+        )
+
+    def choose(self, text: str, listed: list[str], ordinal: str | None = None) -> Reply:
+        """Show the card of the listed item the user points at."""
+        language = detect_language(text)
+        index = ordinal_index(ordinal or "", len(listed)) if ordinal else None
+        if index is None:
+            index = ordinal_index(text, len(listed))
+        if index is None:
+            return Reply(replies.bad_choice(len(listed), language))
+        return self._card_reply(listed[index], language, listed=listed)
+
+    def show_card(self, item_id: str, text: str = "") -> Reply:
+        """The card of one item."""
+        return self._card_reply(item_id, detect_language(text))
+
+    def ask_property(
+        self,
+        text: str,
+        focus: str | None,
+        listed: list[str] | None = None,
+        property_value: str | None = None,
+        category: str | None = None,
+    ) -> Reply:
+        """Answer "what is the size of the T-shirt?" about the item in focus, or the best item that fits."""
+        language = detect_language(text)
+        property_id = self._linker.canonical("property", property_value) or self._linker.first(text, "property")
+        item_id = self._item_for_question(text, focus, listed or [], category)
+        if item_id is None:
+            return Reply(replies.which_item(language))
+        if property_id is None:
+            return Reply(replies.which_property(language), item_in_focus=item_id)
+        card = self._store.item_card(item_id)
+        if card is None:
+            return Reply(replies.which_item(language), item_in_focus=None)
+        values = self._store.property_values(item_id, property_id)
+        name_zh, name_en = self._store.property_names(property_id)
+        text_out = replies.property_answer(card.summary.title, name_zh, name_en, values, language)
+        images = [image_url(path) for value in values for path in value.images]
+        return Reply(
+            text_out,
+            images=images,
+            item_in_focus=item_id,
+            payload={
+                "type": "property_answer",
+                "item": item_id,
+                "property": property_id,
+                "values": [v.value for v in values],
+            },
+        )
+
+    def _item_for_question(self, text: str, focus: str | None, listed: list[str], category: str | None) -> str | None:
+        """The item a question is about: an ordinal into the list, the focus, or the best match of a named category."""
+        index = ordinal_index(text, len(listed))
+        if index is not None:
+            return listed[index]
+        query = self._retriever.understand(text, category)
+        if query.category is None and query.brand is None:
+            return focus
+        if focus:
+            card = self._store.item_card(focus)
+            if card and query.category in (None, card.summary.category):
+                return focus
+        found = self._retriever.search(query, limit=1)
+        return found[0].id if found else None
+
+    def _card_reply(self, item_id: str, language: str, listed: list[str] | None = None) -> Reply:
+        card: ItemCard | None = self._store.item_card(item_id)
+        if card is None:
+            return Reply(replies.which_item(language), item_in_focus=None)
+        images = [image_url(image["path"]) for image in card.images]
+        return Reply(
+            replies.card_text(card, language, image_url),
+            images=images,
+            listed_items=listed,
+            item_in_focus=item_id,
+            payload={"type": "item_card", "item": item_id, "title": card.summary.title, "images": images},
+        )

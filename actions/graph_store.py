@@ -1,0 +1,171 @@
+"""Read-only access to the MKG for the assistant: named Cypher queries (parameters only) and typed results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j.exceptions import DriverError, Neo4jError
+
+from kg_builder.config import Neo4jSettings, connect
+from kg_builder.ontology import ITEM_SEARCH_INDEX
+from neo4j import Driver
+
+ENTITY_NAMES = """
+MATCH (n) WHERE n:Category OR n:Property OR n:Brand
+RETURN labels(n)[0] AS label, n.id AS id,
+       [x IN [n.name, n.name_zh, n.name_en] + coalesce(n.aliases, []) + coalesce(n.aliases_zh, [])
+             + coalesce(n.aliases_en, []) WHERE x IS NOT NULL] AS names"""
+
+ITEMS_BY_FILTER = """
+MATCH (i:Item)
+WHERE ($category IS NULL OR EXISTS { (i)-[:IN_CATEGORY]->(:Category {id: $category}) })
+  AND ($brand IS NULL OR EXISTS { (i)-[:OF_BRAND]->(:Brand {id: $brand}) })
+RETURN i.id AS id
+ORDER BY i.id
+LIMIT $limit"""
+
+ITEMS_BY_TEXT = f"""
+CALL db.index.fulltext.queryNodes('{ITEM_SEARCH_INDEX}', $query, {{limit: $limit}}) YIELD node, score
+RETURN node.id AS id, score"""
+
+ITEM_SUMMARIES = """
+UNWIND $ids AS item_id
+MATCH (i:Item {id: item_id})
+OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
+OPTIONAL MATCH (i)-[:OF_BRAND]->(b:Brand)
+RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, c.id AS category,
+       c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh"""
+
+ITEM_CARD = """
+MATCH (i:Item {id: $id})
+OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
+OPTIONAL MATCH (i)-[:OF_BRAND]->(b:Brand)
+RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source AS source,
+       c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,
+       b.name AS brand, b.name_zh AS brand_zh,
+       [(i)-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property) |
+          {position: r.position, property: p.id, name_zh: p.name_zh, name_en: p.name_en,
+           value: v.value, value_zh: v.name_zh, value_en: v.name_en}] AS properties,
+       [(i)-[h:HAS_POI]->(o:POI) | {id: o.id, name_zh: o.name_zh, name_en: o.name_en,
+           inferred: coalesce(h.inferred, false), score: h.score}] AS pois,
+       [(i)-[:HAS_IMAGE]->(img:Image) | {id: img.id, path: img.path, caption: img.caption}] AS images"""
+
+PROPERTY_VALUES = """
+MATCH (i:Item {id: $item})-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property {id: $property})
+RETURN v.id AS id, v.value AS value, v.name_zh AS value_zh, v.name_en AS value_en,
+       p.name_zh AS property_zh, p.name_en AS property_en,
+       [(v)-[:HAS_IMAGE]->(img:Image) | img.path] AS images
+ORDER BY r.position, v.id"""
+
+PROPERTY_NAMES = """
+MATCH (p:Property {id: $property}) RETURN p.name_zh AS name_zh, p.name_en AS name_en"""
+
+
+class GraphUnavailable(RuntimeError):
+    """Neo4j cannot be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """One line of a result list."""
+
+    id: str
+    title: str
+    lang: str
+    price: float | None
+    category: str | None
+    category_zh: str | None
+    category_en: str | None
+    brand: str | None
+    brand_zh: str | None
+
+
+@dataclass(frozen=True)
+class PropertyValue:
+    """A value of an item's property, with images linked to it."""
+
+    id: str
+    value: str
+    value_zh: str | None
+    value_en: str | None
+    images: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    """Everything the assistant shows about one item."""
+
+    summary: ItemSummary
+    source: str | None
+    properties: list[dict[str, Any]]
+    pois: list[dict[str, Any]]
+    images: list[dict[str, Any]]
+
+
+class GraphStore:
+    """The assistant's window on Neo4j. A driver is passed in; every query takes parameters only."""
+
+    def __init__(self, driver: Driver, database: str = "neo4j") -> None:
+        self._driver = driver
+        self._database = database
+
+    def _run(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
+        try:
+            records = self._driver.execute_query(cypher, params, database_=self._database, routing_="r").records
+        except (DriverError, Neo4jError, OSError) as error:
+            raise GraphUnavailable(str(error)) from error
+        return [record.data() for record in records]
+
+    def entity_names(self) -> list[dict[str, Any]]:
+        """Names and aliases of categories, properties and brands, for linking mentions in text."""
+        return self._run(ENTITY_NAMES)
+
+    def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
+        """Ids of the items in a category and/or of a brand."""
+        return [row["id"] for row in self._run(ITEMS_BY_FILTER, category=category, brand=brand, limit=limit)]
+
+    def items_by_text(self, lucene_query: str, limit: int = 50) -> dict[str, float]:
+        """Full-text scores of items for an escaped Lucene query."""
+        rows = self._run(ITEMS_BY_TEXT, query=lucene_query, limit=limit)
+        return {row["id"]: row["score"] for row in rows}
+
+    def summaries(self, ids: list[str]) -> list[ItemSummary]:
+        """Item summaries in the order of `ids` (unknown ids are left out)."""
+        by_id = {row["id"]: ItemSummary(**row) for row in self._run(ITEM_SUMMARIES, ids=ids)}
+        return [by_id[item_id] for item_id in ids if item_id in by_id]
+
+    def item_card(self, item_id: str) -> ItemCard | None:
+        """The card of one item, or None when there is no such item."""
+        rows = self._run(ITEM_CARD, id=item_id)
+        if not rows:
+            return None
+        row = rows[0]
+        summary = ItemSummary(**{name: row[name] for name in ItemSummary.__dataclass_fields__})
+        properties = sorted(row["properties"], key=lambda prop: prop["position"] or 0)
+        return ItemCard(summary, row["source"], properties, row["pois"], row["images"])
+
+    def property_values(self, item_id: str, property_id: str) -> list[PropertyValue]:
+        """The values an item has for one property."""
+        rows = self._run(PROPERTY_VALUES, item=item_id, property=property_id)
+        return [PropertyValue(r["id"], r["value"], r["value_zh"], r["value_en"], r["images"]) for r in rows]
+
+    def property_names(self, property_id: str) -> tuple[str | None, str | None]:
+        """(Chinese, English) name of a property."""
+        rows = self._run(PROPERTY_NAMES, property=property_id)
+        return (rows[0]["name_zh"], rows[0]["name_en"]) if rows else (None, None)
+
+
+_shared: GraphStore | None = None
+
+
+def shared_store() -> GraphStore:
+    """A process-wide store; a failed connection is retried on the next call."""
+    global _shared
+    if _shared is None:
+        try:
+            settings = Neo4jSettings.from_env()
+            _shared = GraphStore(connect(settings), settings.database)
+        except (DriverError, Neo4jError, OSError, RuntimeError) as error:
+            raise GraphUnavailable(str(error)) from error
+    return _shared

@@ -1,0 +1,36 @@
+"""Ordinal mentions ("the second one", "第二个", "2", "the last one") -> a position in a listed result."""
+
+from __future__ import annotations
+
+import re
+
+_EN = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+}  # fmt: skip
+_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_LAST = re.compile(r"\b(last|final)\b|最后")
+_ZH = re.compile(r"第\s*([一二两三四五六七八九十]|\d+)|([一二两三四五六七八九十]|\d+)\s*号")
+_NUMBER = re.compile(r"(?:no\.?|number|#)?\s*\b(\d{1,2})\b")
+_WORD = re.compile(r"\b(" + "|".join(sorted(_EN, key=len, reverse=True)) + r")\b")
+
+
+def ordinal_index(text: str, count: int) -> int | None:
+    """The 0-based index the text points at among `count` listed items, or None."""
+    if count <= 0 or not text:
+        return None
+    folded = text.casefold()
+    position: int | None = None
+    if _LAST.search(folded):
+        position = count
+    elif match := _ZH.search(folded):
+        token = match.group(1) or match.group(2)
+        position = int(token) if token.isdigit() else _ZH_DIGITS[token]
+    elif match := _WORD.search(folded):
+        position = _EN[match.group(1)]
+    elif match := _NUMBER.search(folded):
+        position = int(match.group(1))
+    if position is None or not 1 <= position <= count:
+        return None
+    return position - 1

@@ -1,0 +1,136 @@
+"""The assistant's sentences in Chinese and English, generated from graph data by templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from actions.graph_store import ItemCard, ItemSummary, PropertyValue
+from actions.language import pick
+
+TITLE_CHARS = 48
+
+
+def short_title(title: str) -> str:
+    """A title cut to a readable length."""
+    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
+
+
+def _join(values: list[str], language: str) -> str:
+    if language == "zh":
+        return "、".join(values)
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _price(price: float | None, language: str) -> str:
+    if price is None:
+        return ""
+    return f"，¥{price:g}" if language == "zh" else f", ${price:g}"
+
+
+def result_list(items: list[ItemSummary], language: str) -> str:
+    """A numbered list of found items and the question which one."""
+    lines = [f"{n}. {short_title(item.title)}{_price(item.price, language)}" for n, item in enumerate(items, 1)]
+    if language == "zh":
+        head = f"为您找到{len(items)}件商品：" if len(items) > 1 else "为您找到这件商品："
+        tail = "想看哪一个？可以说“第二个”。" if len(items) > 1 else "想了解什么可以直接问我。"
+    else:
+        head = f"I found {len(items)} items:" if len(items) > 1 else "I found this item:"
+        tail = (
+            'Which one would you like to see? Say "the second one", for example.'
+            if len(items) > 1
+            else ("Ask me anything about it.")
+        )
+    return "\n".join([head, *lines, tail])
+
+
+def nothing_found(text: str, language: str) -> str:
+    """No item fits the query."""
+    if language == "zh":
+        return "抱歉，直播间里没有找到相关的商品。可以换个说法试试，比如“我想看看面膜”。"
+    return 'Sorry, I could not find a matching item in this live room. Try e.g. "Can I see the facial masks?"'
+
+
+def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) -> str:
+    """An item card as text: title, brand, price, key properties, POIs, image links."""
+    s = card.summary
+    properties: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
+    for prop in card.properties:
+        names[prop["property"]] = pick(language, prop["name_zh"], prop["name_en"])
+        properties.setdefault(prop["property"], []).append(
+            pick(language, prop["value_zh"], prop["value_en"]) or prop["value"]
+        )
+    pois = [pick(language, poi["name_zh"], poi["name_en"]) for poi in card.pois]
+    sep = "：" if language == "zh" else ": "
+    lines = [f"【{s.title}】"]
+    category = pick(language, s.category_zh, s.category_en)
+    brand = pick(language, s.brand_zh, s.brand) if language == "zh" else (s.brand or "")
+    if language == "zh":
+        lines.append(
+            f"品类{sep}{category}"
+            + (f"　品牌{sep}{brand}" if brand else "")
+            + (f"　价格{sep}¥{s.price:g}" if s.price else "")
+        )
+    else:
+        lines.append(
+            f"Category{sep}{category}"
+            + (f" | Brand{sep}{brand}" if brand else "")
+            + (f" | Price{sep}${s.price:g}" if s.price else "")
+        )
+    for prop_id, values in properties.items():
+        lines.append(f"· {names[prop_id]}{sep}{_join(values, language)}")
+    if pois:
+        lines.append(("卖点" if language == "zh" else "Selling points") + sep + _join(pois, language))
+    for image in card.images:
+        lines.append(("图片" if language == "zh" else "Image") + sep + image_url(image["path"]))
+    return "\n".join(lines)
+
+
+def property_answer(
+    title: str, property_zh: str | None, property_en: str | None, values: list[PropertyValue], language: str
+) -> str:
+    """A sentence that answers a property question, e.g. "这款T恤有S、M、L三个尺码。"."""
+    name = pick(language, property_zh, property_en)
+    shown = [pick(language, v.value_zh, v.value_en) or v.value for v in values]
+    title = short_title(title)
+    if language == "zh":
+        if not shown:
+            return f"抱歉，图谱里还没有「{title}」的{name}信息，我可以帮您转给主播。"
+        if len(shown) == 1:
+            return f"「{title}」的{name}是{shown[0]}。"
+        return f"「{title}」的{name}有{_join(shown, language)}，共{len(shown)}种。"
+    if not shown:
+        return f'Sorry, the graph has no {name} for "{title}" yet. I can pass your question to the anchor.'
+    if len(shown) == 1:
+        return f'The {name} of "{title}" is {shown[0]}.'
+    return f'"{title}" has {len(shown)} values for {name}: {_join(shown, language)}.'
+
+
+def which_property(language: str) -> str:
+    """The question had no property the graph knows."""
+    if language == "zh":
+        return "您想了解这款商品的哪方面？比如成分、尺码、颜色、净含量。"
+    return "What would you like to know about it? For example its ingredients, size, color or net content."
+
+
+def which_item(language: str) -> str:
+    """A question about an item, but no item is in focus."""
+    if language == "zh":
+        return "您想问的是哪件商品？可以先说“我想看看口红”。"
+    return 'Which item do you mean? Ask me to show one first, e.g. "Can I see the lipstick?"'
+
+
+def bad_choice(count: int, language: str) -> str:
+    """The ordinal does not point at a listed item."""
+    if count == 0:
+        return which_item(language)
+    if language == "zh":
+        return f"请从1到{count}里选一个，比如“第一个”。"
+    return f'Please pick a number from 1 to {count}, e.g. "the first one".'
+
+
+def graph_unavailable(language: str) -> str:
+    """Neo4j cannot be reached."""
+    if language == "zh":
+        return "抱歉，商品知识库暂时连不上，请稍后再试。"
+    return "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment."

@@ -1,0 +1,74 @@
+"""Item retrieval: entities and words of a query -> a ranked list of items from the graph."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import jieba
+
+from actions.entity_linking import EntityLinker
+from actions.graph_store import GraphStore, ItemSummary
+
+MAX_TERMS = 24
+MAX_RESULTS = 5
+_LUCENE_SPECIAL = re.compile(r'[+\-&|!(){}\[\]^"~*?:\\/]')
+STOPWORDS = frozenset(
+    "i me my we you your it its a an the this that these those do does can could would will please show see look "
+    "want like find have has any some is are am of for to in on with and or what which there here one ones "
+    "me buy get give recommend let me item items product products something need looking "
+    "我 我们 你 你们 想 要 看 看看 一下 下 有 没有 吗 呢 吧 的 了 给 请 帮 找 找找 推荐 这 那 这个 那个 这款 那款 "
+    "什么 哪些 一些 些 个 款 买 商品 东西 想要 能 可以 展示 瞧瞧".split()
+)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the user asked for: free text plus linked entities."""
+
+    text: str
+    category: str | None = None
+    brand: str | None = None
+
+
+def lucene_query(text: str) -> str:
+    """An OR query of quoted content words, with Lucene syntax removed (safe for any user text)."""
+    words: list[str] = []
+    for token in jieba.lcut_for_search(_LUCENE_SPECIAL.sub(" ", text)):
+        word = token.strip().casefold()
+        if word and word not in STOPWORDS and not _too_short(word) and word not in words:
+            words.append(word[:50])
+    return " OR ".join(f'"{word}"' for word in words[:MAX_TERMS])
+
+
+def _too_short(word: str) -> bool:
+    """Single Latin letters and bare numbers say nothing about a product."""
+    return word.isspace() or word.isdigit() or (word.isascii() and len(word) < 2)
+
+
+class ItemRetriever:
+    """Ranks items for a query: category/brand filters from linked entities, full-text score for the words."""
+
+    def __init__(self, store: GraphStore, linker: EntityLinker) -> None:
+        self._store = store
+        self._linker = linker
+
+    def understand(self, text: str, category: str | None = None, brand: str | None = None) -> SearchQuery:
+        """Resolve NLU entity values to ids, or find the entities in the text when NLU gave none."""
+        category = self._linker.canonical("category", category) or self._linker.first(text, "category")
+        brand = self._linker.canonical("brand", brand) or self._linker.first(text, "brand")
+        return SearchQuery(text=text, category=category, brand=brand)
+
+    def search(self, query: SearchQuery, limit: int = MAX_RESULTS) -> list[ItemSummary]:
+        """The best items first; empty when nothing fits."""
+        scores = self._text_scores(query.text)
+        if query.category or query.brand:
+            candidates = self._store.items_by_filter(query.category, query.brand)
+            ranked = sorted(candidates, key=lambda item_id: (-scores.get(item_id, 0.0), item_id))
+        else:
+            ranked = sorted(scores, key=lambda item_id: (-scores[item_id], item_id))
+        return self._store.summaries(ranked[:limit])
+
+    def _text_scores(self, text: str) -> dict[str, float]:
+        query = lucene_query(text)
+        return self._store.items_by_text(query) if query else {}

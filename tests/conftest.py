@@ -1,0 +1,109 @@
+"""Shared fixtures: the real Neo4j (integration tests fail, not skip, when it is down) and temp catalogs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
+from neo4j import Driver
+
+DEMO_CATALOG = REPO_ROOT / "data" / "catalog"
+TEST_PREFIX = "pytest-"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Neo4jSettings:
+    return Neo4jSettings.from_env()
+
+
+@pytest.fixture(scope="session")
+def driver(settings: Neo4jSettings) -> Iterator[Driver]:
+    """A driver to the running Neo4j; a connection failure fails the test."""
+    try:
+        graph = connect(settings)
+    except Exception as error:  # noqa: BLE001 - any failure to reach Neo4j must fail loudly
+        pytest.fail(f"Neo4j is not reachable at {settings.uri}: {error}. Start it with `make neo4j`.")
+    yield graph
+    graph.close()
+
+
+def remove_test_nodes(driver: Driver) -> None:
+    """Delete every node whose id starts with the test prefix."""
+    driver.execute_query("MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n", prefix=TEST_PREFIX)
+
+
+@pytest.fixture
+def clean_test_nodes(driver: Driver) -> Iterator[None]:
+    """Remove the test's own nodes before and after it."""
+    remove_test_nodes(driver)
+    yield
+    remove_test_nodes(driver)
+
+
+def write_jsonl(path: Path, rows: list[object | str]) -> Path:
+    """Write rows (objects, or raw text lines for malformed input) as JSONL."""
+    path.write_text(
+        "".join((row if isinstance(row, str) else json.dumps(row, ensure_ascii=False)) + "\n" for row in rows),
+        encoding="utf-8",
+    )
+    return path
+
+
+def mini_catalog(root: Path, prefix: str = TEST_PREFIX) -> Path:
+    """A small valid catalog: one category, property, brand, item, value, POI, problem, scenario."""
+    root.mkdir(parents=True, exist_ok=True)
+    src = {"source": "test"}
+    write_jsonl(
+        root / "categories.jsonl",
+        [{"id": f"{prefix}mask", "name_zh": "测试面膜", "name_en": "test mask", "domain": "Beauty", **src}],
+    )
+    write_jsonl(root / "brands.jsonl", [{"id": f"{prefix}brand", "name": "TestBrand", **src}])
+    write_jsonl(
+        root / "properties.jsonl",
+        [{"id": f"{prefix}ingredient", "name_zh": "测试成分", "name_en": "test ingredient", **src}],
+    )
+    write_jsonl(root / "pois.jsonl", [{"id": f"{prefix}fair", "name_zh": "测试美白", "name_en": "test fair", **src}])
+    write_jsonl(
+        root / "problems.jsonl", [{"id": f"{prefix}dull", "name_zh": "测试暗沉", "name_en": "test dull", **src}]
+    )
+    write_jsonl(
+        root / "scenarios.jsonl", [{"id": f"{prefix}late", "name_zh": "测试熬夜", "name_en": "test late", **src}]
+    )
+    write_jsonl(
+        root / "items.jsonl",
+        [
+            {
+                "id": f"{prefix}item1",
+                "title": "测试面膜一号 test mask one",
+                "lang": "zh",
+                "category": f"{prefix}mask",
+                "brand": f"{prefix}brand",
+                "price": 9.9,
+                **src,
+            },
+            {"id": f"{prefix}item2", "title": "Test mask two", "lang": "en", "category": f"{prefix}mask", **src},
+        ],
+    )
+    write_jsonl(
+        root / "item_properties.jsonl",
+        [
+            {
+                "item": f"{prefix}item1",
+                "property": f"{prefix}ingredient",
+                "value": "测试甘草",
+                "value_en": "test licorice",
+                **src,
+            }
+        ],
+    )
+    write_jsonl(
+        root / "satisfies.jsonl",
+        [{"property": f"{prefix}ingredient", "value": "test licorice", "poi": f"{prefix}fair", **src}],
+    )
+    write_jsonl(root / "causes.jsonl", [{"scenario": f"{prefix}late", "problem": f"{prefix}dull", **src}])
+    write_jsonl(root / "needs.jsonl", [{"problem": f"{prefix}dull", "poi": f"{prefix}fair", **src}])
+    return root

@@ -1,0 +1,58 @@
+"""The running action server (rasa-sdk) answers Rasa's webhook calls from the graph, hostile text included."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import requests
+
+ACTIONS_URL = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}/webhook"
+
+
+def call_action(name: str, text: str, slots: dict[str, Any] | None = None, intent: str = "search_items") -> dict:
+    """POST what Rasa would send for one action; fail when the server is down."""
+    body = {
+        "next_action": name,
+        "sender_id": "pytest",
+        "tracker": {
+            "sender_id": "pytest",
+            "slots": slots or {},
+            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
+            "events": [],
+            "active_loop": {},
+        },
+        "domain": {},
+    }
+    try:
+        response = requests.post(ACTIONS_URL, json=body, timeout=30)
+    except requests.ConnectionError as error:
+        pytest.fail(f"action server not reachable at {ACTIONS_URL}: {error}. Start it with `make actions`.")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_search_action_lists_items_and_sets_the_slot() -> None:
+    result = call_action("action_search_items", "我想看看口红")
+    assert result["responses"][0]["text"].startswith("为您找到2件商品")
+    slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+    assert set(slots["listed_items"]) == {"b05", "b06"}
+
+
+def test_property_action_answers_with_a_sentence() -> None:
+    result = call_action("action_answer_property", "What is the size of the T-shirt?", intent="ask_property")
+    assert "values for size" in result["responses"][0]["text"]
+
+
+def test_greeting_uses_the_users_language() -> None:
+    zh = call_action("action_utter_localized", "你好", intent="greet")
+    en = call_action("action_utter_localized", "hello", intent="greet")
+    assert zh["responses"][0]["response"] == "utter_greet_zh"
+    assert en["responses"][0]["response"] == "utter_greet_en"
+
+
+@pytest.mark.parametrize("text", ["' OR 1=1 //", "}) DETACH DELETE n //", "🎉" * 100])
+def test_hostile_text_through_the_action_server(text: str) -> None:
+    result = call_action("action_choose_item", text, slots={"listed_items": [text]}, intent="choose_item")
+    assert result["responses"], result

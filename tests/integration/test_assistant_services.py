@@ -1,0 +1,87 @@
+"""The assistant's services on the real demo graph, in both languages, and against hostile text."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.assistant import ShoppingAssistant
+from actions.graph_store import GraphStore
+from kg_builder.build import build_graph
+from neo4j import Driver
+from tests.conftest import DEMO_CATALOG
+
+HOSTILE = [
+    "' OR 1=1 //",
+    "}) DETACH DELETE n //",
+    "'); MATCH (n) DETACH DELETE n; //",
+    '" OR title:* OR "',
+    "CALL db.clearQueryCaches() //",
+    "第二个' }) DETACH DELETE n //",
+    "🍪" * 2000,
+    "",
+    "\x00\x1b[31m",
+]
+
+
+@pytest.fixture(scope="module")
+def assistant(driver: Driver) -> ShoppingAssistant:
+    build_graph(driver, DEMO_CATALOG, progress=False)
+    return ShoppingAssistant(GraphStore(driver))
+
+
+def _fingerprint(driver: Driver) -> tuple:
+    record = driver.execute_query(
+        """MATCH (n) OPTIONAL MATCH (n)-[r]->()
+           RETURN count(DISTINCT n) AS nodes, count(r) AS rels,
+                  sum(size(keys(n))) AS node_keys"""
+    ).records[0]
+    return record["nodes"], record["rels"], record["node_keys"]
+
+
+def test_search_lists_the_same_items_in_both_languages(assistant: ShoppingAssistant) -> None:
+    english = assistant.search("Can I see the lipstick?")
+    chinese = assistant.search("我想看看口红")
+    assert set(english.listed_items) == set(chinese.listed_items) == {"b05", "b06"}
+    assert english.text.startswith("I found 2 items:") and chinese.text.startswith("为您找到2件商品：")
+
+
+def test_choose_by_ordinal_shows_the_card(assistant: ShoppingAssistant) -> None:
+    listed = assistant.search("我想看看口红").listed_items
+    card = assistant.choose("第二个", listed)
+    assert card.item_in_focus == listed[1]
+    assert "品类：口红" in card.text
+    english = assistant.choose("the last one", listed)
+    assert english.item_in_focus == listed[-1] and "Category: lipstick" in english.text
+
+
+def test_size_of_the_t_shirt(assistant: ShoppingAssistant) -> None:
+    reply = assistant.ask_property("What is the size of the T-shirt?", focus=None)
+    assert reply.payload["property"] == "size" and reply.item_in_focus in {"c04", "c05", "c06"}
+    assert "values for size" in reply.text
+
+
+def test_mask_ingredients_in_chinese_for_the_item_in_focus(assistant: ShoppingAssistant) -> None:
+    reply = assistant.ask_property("这款面膜的成分是什么?", focus="b02")
+    assert reply.text == "「肌美精,立体浸透保湿面膜（弹力）,4片/盒」的成分有甘草酸二钾、透明质酸，共2种。"
+
+
+def test_card_has_pois_and_image_links(assistant: ShoppingAssistant) -> None:
+    reply = assistant.show_card("s11", "Tropicana")
+    assert "Selling points: rich in vitamin C" in reply.text
+    assert reply.images and reply.images[0].endswith("Tropicana-Apple-Juice_Iconic.jpg")
+
+
+def test_unknown_things_get_a_clear_answer(assistant: ShoppingAssistant) -> None:
+    assert assistant.search("do you sell rocket engines?").listed_items == []
+    assert "Which item" in assistant.ask_property("what is its size?", focus=None).text
+    assert "1 to 2" in assistant.choose("the ninth one", ["b05", "b06"]).text
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_text_changes_nothing(assistant: ShoppingAssistant, driver: Driver, text: str) -> None:
+    before = _fingerprint(driver)
+    assistant.search(text, category=text, brand=text)
+    assistant.choose(text, ["b05", "b06"], ordinal=text)
+    assistant.ask_property(text, focus=text, listed=[text], property_value=text, category=text)
+    assistant.show_card(text, text)
+    assert _fingerprint(driver) == before

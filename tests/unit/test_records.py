@@ -1,0 +1,57 @@
+"""Validation of single catalog rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg_builder.records import KIND_BY_NAME, RecordInvalid, validate, value_key
+
+ITEMS = KIND_BY_NAME["items"]
+GOOD_ITEM = {"id": "x1", "title": " A   title\x07 ", "lang": "en", "category": "c", "source": "s"}
+
+
+def test_valid_row_is_cleaned() -> None:
+    row = validate(ITEMS, dict(GOOD_ITEM, price="12.5"))
+    assert row["title"] == "A title"
+    assert row["price"] == 12.5
+    assert row["brand"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"title": None}, "missing required field 'title'"),
+        ({"title": "   "}, "missing required field 'title'"),
+        ({"lang": "fr"}, "field 'lang' must be one of zh, en"),
+        ({"price": "cheap"}, "field 'price' must be a number"),
+        ({"price": -1}, "finite number >= 0"),
+        ({"price": "nan"}, "finite number >= 0"),
+        ({"title": "x" * 5000}, "too long"),
+        ({"id": "i" * 300}, "too long for an id"),
+        ({"title": {"nested": 1}}, "must be text"),
+        ({"colour": "red"}, "unknown field(s) 'colour'"),
+    ],
+)
+def test_bad_rows_name_the_reason(change: dict, reason: str) -> None:
+    with pytest.raises(RecordInvalid, match=None) as error:
+        validate(ITEMS, {**GOOD_ITEM, **change})
+    assert reason in str(error.value)
+
+
+def test_non_object_row_is_rejected() -> None:
+    with pytest.raises(RecordInvalid, match="must be an object"):
+        validate(ITEMS, ["x1", "title"])
+
+
+def test_image_subject_kind_is_checked() -> None:
+    kind = KIND_BY_NAME["images"]
+    row = {"id": "i", "path": "a.jpg", "subject": "x", "subject_kind": "users", "source": "s"}
+    with pytest.raises(RecordInvalid, match="subject_kind"):
+        validate(kind, row)
+
+
+def test_value_key_unifies_languages() -> None:
+    assert value_key("ingredient", "甘草酸二钾", "Dipotassium  Glycyrrhizinate") == value_key(
+        "ingredient", "dipotassium glycyrrhizinate"
+    )
+    assert value_key("size", "S") != value_key("color", "S")

@@ -1,0 +1,84 @@
+"""Ordinals, Lucene query building, entity linking, reply sentences and generated lookups: no graph needed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from actions.entity_linking import EntityLinker
+from actions.graph_store import PropertyValue
+from actions.language import detect_language
+from actions.ordinals import ordinal_index
+from actions.replies import property_answer
+from actions.retrieval import lucene_query
+from kg_builder.lookups import latin_pattern, lookups_yaml
+from tests.conftest import DEMO_CATALOG
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "index"),
+    [
+        ("the second one", 4, 1), ("第二个", 4, 1), ("第3个", 4, 2), ("the last one", 4, 3), ("最后一个", 2, 1),
+        ("number 2", 3, 1), ("2号", 3, 1), ("the 1st", 3, 0), ("the fifth", 3, None), ("第十个", 4, None),
+        ("hello", 3, None), ("the second one", 0, None),
+    ],
+)  # fmt: skip
+def test_ordinals(text: str, count: int, index: int | None) -> None:
+    assert ordinal_index(text, count) == index
+
+
+@pytest.mark.parametrize(
+    "hostile", ["' OR 1=1 //", "}) DETACH DELETE n //", 'a" OR title:*', "\\\\ ^~ *?:/ (x) [y] {z}", "🎉" * 500]
+)
+def test_lucene_query_has_no_syntax_from_user_text(hostile: str) -> None:
+    query = lucene_query(hostile)
+    terms = query.split(" OR ") if query else []
+    assert all(re.fullmatch(r'"[^"+\-&|!(){}\[\]^~*?:\\/]+"', term) for term in terms), query
+    assert len(terms) <= 24
+
+
+def test_lucene_query_keeps_content_words() -> None:
+    assert lucene_query("Can I see the lipstick?") == '"lipstick"'
+    assert '"口红"' in lucene_query("我想看看口红")
+
+
+LINKER = EntityLinker(
+    [("category", "baseball_cap", "cap"), ("category", "baseball_cap", "hat"), ("category", "t_shirt", "T-shirt"),
+     ("category", "t_shirt", "T恤"), ("property", "size", "size"), ("property", "size", "尺码"),
+     ("category", "coffee", "咖啡")]
+)  # fmt: skip
+
+
+def test_linker_respects_latin_word_boundaries() -> None:
+    assert [m.id for m in LINKER.mentions("What is the size of the T-shirt?")] == ["size", "t_shirt"]
+    assert [m.id for m in LINKER.mentions("我想看看capsule咖啡")] == ["coffee"]
+    assert LINKER.first("T恤有什么尺码", "property") == "size"
+
+
+def test_linker_canonical_ids() -> None:
+    assert LINKER.canonical("category", "T-SHIRT") == "t_shirt"
+    assert LINKER.canonical("category", "t_shirt") == "t_shirt"
+    assert LINKER.canonical("category", "' OR 1=1 //") is None
+
+
+def test_language_detection() -> None:
+    assert detect_language("我想看看 lipstick") == "zh"
+    assert detect_language("Can I see the lipstick? 🎉") == "en"
+    assert detect_language(None) == "en"
+
+
+def test_property_answers_are_sentences_in_both_languages() -> None:
+    values = [PropertyValue("size:s", "S", None, "S"), PropertyValue("size:m", "M", None, "M")]
+    zh = property_answer("这款T恤", "尺码", "size", values, "zh")
+    en = property_answer("Yoga T-shirt", "尺码", "size", values, "en")
+    assert zh == "「这款T恤」的尺码有S、M，共2种。"
+    assert en == '"Yoga T-shirt" has 2 values for size: S and M.'
+    assert "转给主播" in property_answer("面膜", "成分", "ingredient", [], "zh")
+
+
+def test_generated_lookups_cover_the_catalog() -> None:
+    text = lookups_yaml(DEMO_CATALOG)
+    assert "- synonym: t_shirt" in text and "    - T恤" in text
+    pattern = re.compile(latin_pattern(["cap", "T-shirt"]), re.IGNORECASE)
+    assert pattern.search("a t-shirt") and not pattern.search("capsule")
