@@ -48,7 +48,9 @@ def _guarded(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Callable[
     except GraphUnavailable:
         global _assistant
         _assistant = None
-        dispatcher.utter_message(text=replies.graph_unavailable(detect_language(tracker.latest_message.get("text"))))
+        dispatcher.utter_message(
+            text=replies.message("graph_unavailable", detect_language(tracker.latest_message.get("text")))
+        )
         return []
 
 

@@ -87,12 +87,12 @@ class ShoppingAssistant:
         property_id = self._linker.canonical("property", property_value) or self._linker.first(text, "property")
         item_id = self._item_for_question(text, focus, listed or [], category)
         if item_id is None:
-            return Reply(replies.which_item(language))
+            return Reply(replies.message("which_item", language))
         if property_id is None:
-            return Reply(replies.which_property(language), item_in_focus=item_id)
+            return Reply(replies.message("which_property", language), item_in_focus=item_id)
         card = self._store.item_card(item_id)
         if card is None:
-            return Reply(replies.which_item(language), item_in_focus=None)
+            return Reply(replies.message("which_item", language), item_in_focus=None)
         values = self._store.property_values(item_id, property_id)
         name_zh, name_en = self._store.property_names(property_id)
         text_out = replies.property_answer(card.summary.title, name_zh, name_en, values, language)
@@ -127,7 +127,7 @@ class ShoppingAssistant:
     def _card_reply(self, item_id: str, language: str, listed: list[str] | None = None) -> Reply:
         card: ItemCard | None = self._store.item_card(item_id)
         if card is None:
-            return Reply(replies.which_item(language), item_in_focus=None)
+            return Reply(replies.message("which_item", language), item_in_focus=None)
         images = [image_url(image["path"]) for image in card.images]
         return Reply(
             replies.card_text(card, language, image_url),

@@ -106,31 +106,32 @@ def property_answer(
     return f'"{title}" has {len(shown)} values for {name}: {_join(shown, language)}.'
 
 
-def which_property(language: str) -> str:
-    """The question had no property the graph knows."""
-    if language == "zh":
-        return "您想了解这款商品的哪方面？比如成分、尺码、颜色、净含量。"
-    return "What would you like to know about it? For example its ingredients, size, color or net content."
+MESSAGES: dict[str, tuple[str, str]] = {
+    "which_property": (
+        "您想了解这款商品的哪方面？比如成分、尺码、颜色、净含量。",
+        "What would you like to know about it? For example its ingredients, size, color or net content.",
+    ),
+    "which_item": (
+        "您想问的是哪件商品？可以先说“我想看看口红”。",
+        'Which item do you mean? Ask me to show one first, e.g. "Can I see the lipstick?"',
+    ),
+    "graph_unavailable": (
+        "抱歉，商品知识库暂时连不上，请稍后再试。",
+        "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment.",
+    ),
+}
 
 
-def which_item(language: str) -> str:
-    """A question about an item, but no item is in focus."""
-    if language == "zh":
-        return "您想问的是哪件商品？可以先说“我想看看口红”。"
-    return 'Which item do you mean? Ask me to show one first, e.g. "Can I see the lipstick?"'
+def message(key: str, language: str) -> str:
+    """A fixed message in the user's language."""
+    zh, en = MESSAGES[key]
+    return zh if language == "zh" else en
 
 
 def bad_choice(count: int, language: str) -> str:
     """The ordinal does not point at a listed item."""
     if count == 0:
-        return which_item(language)
+        return message("which_item", language)
     if language == "zh":
         return f"请从1到{count}里选一个，比如“第一个”。"
     return f'Please pick a number from 1 to {count}, e.g. "the first one".'
-
-
-def graph_unavailable(language: str) -> str:
-    """Neo4j cannot be reached."""
-    if language == "zh":
-        return "抱歉，商品知识库暂时连不上，请稍后再试。"
-    return "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment."

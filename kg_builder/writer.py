@@ -14,6 +14,25 @@ _NAMED_NODE_SET = (
     "n.aliases_en = row.aliases_en, n.source = row.source"
 )
 
+
+def _named_node(label: str) -> str:
+    """MERGE a node with names in both languages (label from this module only)."""
+    return f"""
+UNWIND $rows AS row
+MERGE (n:{label} {{id: row.id}})
+{_NAMED_NODE_SET}"""
+
+
+def _link(start: str, start_field: str, rel: str, end: str, end_field: str) -> str:
+    """MERGE a curated relationship between two existing nodes."""
+    return f"""
+UNWIND $rows AS row
+MATCH (a:{start} {{id: row.{start_field}}})
+MATCH (b:{end} {{id: row.{end_field}}})
+MERGE (a)-[r:{rel}]->(b)
+SET r.source = row.source"""
+
+
 WRITE_QUERIES: dict[str, str] = {
     "categories": f"""
 UNWIND $rows AS row
@@ -23,22 +42,6 @@ MERGE (n:Category {{id: row.id}})
 UNWIND $rows AS row
 MERGE (n:Brand {id: row.id})
 SET n.name = row.name, n.name_zh = row.name_zh, n.aliases = row.aliases, n.source = row.source""",
-    "properties": f"""
-UNWIND $rows AS row
-MERGE (n:Property {{id: row.id}})
-{_NAMED_NODE_SET}""",
-    "pois": f"""
-UNWIND $rows AS row
-MERGE (n:POI {{id: row.id}})
-{_NAMED_NODE_SET}""",
-    "problems": f"""
-UNWIND $rows AS row
-MERGE (n:Problem {{id: row.id}})
-{_NAMED_NODE_SET}""",
-    "scenarios": f"""
-UNWIND $rows AS row
-MERGE (n:Scenario {{id: row.id}})
-{_NAMED_NODE_SET}""",
     "items": """
 UNWIND $rows AS row
 MERGE (i:Item {id: row.id})
@@ -66,18 +69,6 @@ SET v.property = row.property, v.value = coalesce(v.value, row.value),
 MERGE (v)-[:OF_PROPERTY]->(p)
 MERGE (i)-[r:HAS_PROPERTY {name: row.property, value_id: row.value_id}]->(v)
 SET r.source = row.source, r.position = row.position""",
-    "causes": """
-UNWIND $rows AS row
-MATCH (s:Scenario {id: row.scenario})
-MATCH (p:Problem {id: row.problem})
-MERGE (s)-[r:CAUSE]->(p)
-SET r.source = row.source""",
-    "needs": """
-UNWIND $rows AS row
-MATCH (p:Problem {id: row.problem})
-MATCH (o:POI {id: row.poi})
-MERGE (p)-[r:NEED]->(o)
-SET r.source = row.source""",
     "satisfies": """
 UNWIND $rows AS row
 MATCH (p:Property {id: row.property})
@@ -87,6 +78,12 @@ ON CREATE SET v.property = row.property, v.value = row.value, v.name_en = row.va
 MERGE (v)-[:OF_PROPERTY]->(p)
 MERGE (v)-[r:SATISFY]->(o)
 SET r.score = coalesce(row.score, 1.0), r.source = row.source""",
+    "properties": _named_node("Property"),
+    "pois": _named_node("POI"),
+    "problems": _named_node("Problem"),
+    "scenarios": _named_node("Scenario"),
+    "causes": _link("Scenario", "scenario", "CAUSE", "Problem", "problem"),
+    "needs": _link("Problem", "problem", "NEED", "POI", "poi"),
     "faqs": """
 UNWIND $rows AS row
 MERGE (f:FAQ {id: row.id})
