@@ -27,7 +27,7 @@ def _block(key: str, name: str, values: list[str]) -> str:
 
 def latin_pattern(names: list[str]) -> str:
     """One regex for Latin-script names that only matches whole words ('cap' not inside 'capsule')."""
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n.casefold())))
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n.casefold(), n)))
     return rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])"
 
 
@@ -37,7 +37,7 @@ def lookups_yaml(source: Path) -> str:
     blocks: list[str] = []
     for kind, entity in (("categories", "category"), ("properties", "property"), ("brands", "brand")):
         rows = catalog.rows.get(kind, [])
-        all_names = sorted({name for row in rows for name in _names(kind, row)}, key=str.casefold)
+        all_names = sorted({name for row in rows for name in _names(kind, row)}, key=lambda n: (n.casefold(), n))
         blocks.append(_block("lookup", entity, [name for name in all_names if has_cjk(name)]))
         latin = [name for name in all_names if not has_cjk(name)]
         if latin:
