@@ -25,17 +25,13 @@ class Neo4jSettings:
     def from_env(cls) -> Neo4jSettings:
         """Read NEO4J_* variables; fall back to the project's own server and its generated password."""
         uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
-        password = os.environ.get("NEO4J_PASSWORD")
-        if password is None and LOCAL_PASSWORD_FILE.is_file():
-            password = LOCAL_PASSWORD_FILE.read_text(encoding="utf-8").strip()
-        if not password:
+        secret = os.environ.get("NEO4J_PASSWORD")
+        if secret is None and LOCAL_PASSWORD_FILE.is_file():
+            secret = LOCAL_PASSWORD_FILE.read_text(encoding="utf-8").strip()
+        if not secret:
             raise RuntimeError("no Neo4j password: set NEO4J_PASSWORD, or start the project's Neo4j with `make neo4j`")
-        return cls(
-            uri=uri,
-            user=os.environ.get("NEO4J_USER", "neo4j"),
-            password=password,
-            database=os.environ.get("NEO4J_DATABASE", "neo4j"),
-        )
+        user = os.environ.get("NEO4J_USER", "neo4j")
+        return cls(uri, user, secret, os.environ.get("NEO4J_DATABASE", "neo4j"))
 
 
 def connect(settings: Neo4jSettings | None = None) -> Driver:
