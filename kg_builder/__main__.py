@@ -1,4 +1,4 @@
-"""Command line: `python -m kg_builder build|stats|schema|lookups`."""
+"""Command line: `python -m kg_builder build|stats|schema|lookups|harvest`."""
 
 from __future__ import annotations
 
@@ -25,7 +25,16 @@ def _parser() -> argparse.ArgumentParser:
     lookups = commands.add_parser("lookups", help="write Rasa lookup tables and synonyms from a catalog")
     lookups.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     lookups.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "nlu" / "lookups.yml")
+    harvest = commands.add_parser("harvest", help="write catalog records harvested from the shared datasets")
+    harvest.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data", help="datasets folder")
+    harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
     return parser
+
+
+def _category_domains(catalog_dir: Path) -> dict[str, str]:
+    from kg_builder.catalog import load_catalog
+
+    return {row["id"]: row["domain"] for row in load_catalog(catalog_dir).rows["categories"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         from kg_builder.lookups import write_lookups
 
         print(write_lookups(args.source, args.out))
+        return 0
+    if args.command == "harvest":
+        from kg_builder.harvest import harvest_catalog
+
+        harvest = harvest_catalog(args.data, args.catalog, REPO_ROOT / "data" / "knowledge" / "value_lexicon.tsv")
+        domains = _category_domains(args.catalog)
+        print(harvest.summary(domains))
         return 0
     settings = Neo4jSettings.from_env()
     with connect(settings) as driver:
