@@ -16,6 +16,7 @@ from typing import Any
 
 from kg_builder.catalog import Catalog, load_catalog
 from kg_builder.sources.attribute_titles import read_attribute_titles
+from kg_builder.sources.customer_questions import CustomerQuestion, read_dialogue_questions, read_product_questions
 from kg_builder.sources.grocery import read_grocery_products
 from kg_builder.sources.tagged_titles import read_tagged_titles
 
@@ -30,6 +31,14 @@ ATTRIBUTE_SOURCES = (
     ("ae110k_attribute_values/train.jsonl", "ae110k"),
 )
 GROCERY_SOURCE = "grocery_store_products"
+DIALOGUE_SOURCE = "ecd_taobao_dialogue_sample/train"
+PRODUCT_QA_SOURCE = "amazon_contextual_pqa/ePQA/dev.csv"
+DOMAIN_TITLES = re.compile(
+    r"\b(shirts?|shoes?|dress|pants|jackets?|socks?|hats?|caps?|sweaters?|jeans|coffee|tea|snacks?|chocolate|"
+    r"cookies?|nuts|cereal|cream|lotion|shampoo|conditioner|sunscreen|lipstick|serum|makeup|skin|hair)\b",
+    re.IGNORECASE,
+)
+FAQS_PER_LANGUAGE = 40
 BRAND_ATTRIBUTES = {"brand", "brand name"}
 MAX_TITLE = 80
 PER_CATEGORY = {"zh": 3, "en": 9}  # items per (source file, category): keeps the catalog varied
@@ -44,6 +53,7 @@ class Harvest:
     items: list[dict[str, Any]] = field(default_factory=list)
     brands: dict[str, dict[str, Any]] = field(default_factory=dict)
     item_properties: list[dict[str, Any]] = field(default_factory=list)
+    faqs: list[dict[str, Any]] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
 
     def summary(self, domains: dict[str, str]) -> str:
@@ -53,7 +63,7 @@ class Harvest:
         return (
             f"harvest: {len(self.items)} items ({', '.join(f'{d} {n}' for d, n in sorted(per_domain.items()))}; "
             f"{', '.join(f'{lang} {n}' for lang, n in sorted(per_lang.items()))}), {len(self.brands)} new brands, "
-            f"{len(self.item_properties)} property triples; skipped: {skipped or 'none'}"
+            f"{len(self.item_properties)} property triples, {len(self.faqs)} FAQs; skipped: {skipped or 'none'}"
         )
 
 
@@ -128,7 +138,32 @@ class Harvester:
             item["brand"] = self._brand(product.brand, source) if product.brand else None
             facts = [("net_content", product.volume), ("origin", product.country)]
             self._attributes(item, [(name, value) for name, value in facts if value], source)
+        self._faqs(read_dialogue_questions(self.data_dir / DIALOGUE_SOURCE, f"shared/data/{DIALOGUE_SOURCE}"))
+        qa_path = self.data_dir / PRODUCT_QA_SOURCE
+        self._faqs(read_product_questions(qa_path, f"shared/data/{PRODUCT_QA_SOURCE}", DOMAIN_TITLES))
         return self.result
+
+    def _faqs(self, questions: Iterable[CustomerQuestion]) -> None:
+        """The first FAQS_PER_LANGUAGE distinct questions of a source."""
+        seen = {faq["question"] for faq in self.result.faqs}
+        taken = 0
+        for question in questions:
+            if taken >= FAQS_PER_LANGUAGE:
+                break
+            if question.question in seen:
+                continue
+            seen.add(question.question)
+            taken += 1
+            faq_id = f"faq-{question.lang}-{len(self.result.faqs) + 1:03d}"
+            self.result.faqs.append(
+                {
+                    "id": faq_id,
+                    "question": question.question[:500],
+                    "answer": question.answer[:2000],
+                    "lang": question.lang,
+                    "source": question.source,
+                }
+            )
 
     def _item(self, item_id: str, title: str, lang: str, categories: list[str], source: str) -> dict[str, Any] | None:
         """A new item row, or None (counted) when the title is unusable or its category is not in the catalog."""
@@ -212,6 +247,7 @@ def write_harvest(harvest: Harvest, catalog_dir: Path) -> list[Path]:
         ("brands", list(harvest.brands.values())),
         ("items", harvest.items),
         ("item_properties", _unique_triples(harvest.item_properties)),
+        ("faqs", harvest.faqs),
     ):
         path = catalog_dir / kind / HARVESTED
         path.parent.mkdir(parents=True, exist_ok=True)
