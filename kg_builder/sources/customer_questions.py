@@ -12,7 +12,9 @@ _QUESTION_ZH = re.compile(r"[吗么？?]|怎么|多久|什么|几天|有没有|�
 _CJK_GAP = re.compile(
     r"(?<=[\u3400-\u9fff\uff00-\uffef]) (?=[\u3400-\u9fff\uff00-\uffef\w])|(?<=\w) (?=[\u3400-\u9fff])"
 )
-_STORE_TOPIC_ZH = re.compile(r"发货|快递|包邮|邮费|运费|退货|退换|换货|优惠|活动|保质期|赠品|送|正品|尺码|口味|保存|发票|到货|几天|多久|什么时候")
+_STORE_TOPIC_ZH = re.compile(
+    r"发货|快递|包邮|邮费|运费|退货|退换|换货|优惠|活动|保质期|赠品|送|正品|尺码|口味|保存|发票|到货|几天|多久|什么时候"
+)
 _CONTEXT_BOUND_ZH = re.compile(r"^(那|这|它|怎么有|那个|这个|还有)")
 MIN_ANSWER = 6
 
