@@ -10,6 +10,7 @@ from pathlib import Path
 from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
 
 DEFAULT_SOURCE = REPO_ROOT / "data" / "catalog"
+DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,6 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="catalog folder (default: data/catalog)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
     build.add_argument("--strict", action="store_true", help="exit 1 when any row was rejected")
+    build.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets for the learned stages")
+    build.add_argument("--no-models", action="store_true", help="skip the learned stages (import and rules only)")
+    build.add_argument("--base-model", default="bert-tiny", help="bert-tiny|bert-mini|bert-base or a checkpoint folder")
+    build.add_argument("--mlm-epochs", type=int, default=2, help="MLM pre-training epochs for a named base model")
     stats = commands.add_parser("stats", help="count nodes per label and relationships per type")
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     commands.add_parser("schema", help="create constraints and indexes only")
@@ -26,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     lookups.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     lookups.add_argument("--out", type=Path, default=REPO_ROOT / "data" / "nlu" / "lookups.yml")
     harvest = commands.add_parser("harvest", help="write catalog records harvested from the shared datasets")
-    harvest.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data", help="datasets folder")
+    harvest.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
     harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
     return parser
 
@@ -57,7 +62,28 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "build":
             from kg_builder.build import build_graph
 
-            report = build_graph(driver, args.source, settings.database, progress=not args.no_progress)
+            extraction = None
+            if not args.no_models:
+                from kg_builder.extraction import ExtractionSettings
+
+                if not args.data.is_dir():
+                    print(
+                        f"error: datasets folder not found: {args.data} (use --data DIR or --no-models)",
+                        file=sys.stderr,
+                    )
+                    return 2
+                extraction = ExtractionSettings(
+                    data_dir=args.data,
+                    model_dir=REPO_ROOT / "models" / "kg",
+                    results_dir=REPO_ROOT / "results" / "kg",
+                    knowledge_dir=REPO_ROOT / "data" / "knowledge",
+                    base_model=args.base_model,
+                    mlm_epochs=args.mlm_epochs,
+                    progress=not args.no_progress,
+                )
+            report = build_graph(
+                driver, args.source, settings.database, progress=not args.no_progress, extraction=extraction
+            )
             print(report.summary())
             return 1 if args.strict and report.errors else 0
         if args.command == "stats":

@@ -11,6 +11,8 @@ from typing import TextIO
 from tqdm import tqdm
 
 from kg_builder.catalog import load_catalog
+from kg_builder.completion import complete_preferences
+from kg_builder.extraction import ExtractionReport, ExtractionSettings, run_extraction
 from kg_builder.inference import infer_item_pois
 from kg_builder.ontology import ensure_schema
 from kg_builder.records import KINDS, RecordError
@@ -26,14 +28,17 @@ class BuildReport:
     errors: list[RecordError] = field(default_factory=list)
     inferred_has_poi: int = 0
     removed_has_poi: int = 0
+    prefers: int = 0
+    extraction: ExtractionReport | None = None
     seconds: float = 0.0
 
     def summary(self) -> str:
         """One line of counts and time."""
+        learned = f"{self.extraction.summary()}; " if self.extraction else "learned stages skipped; "
         return (
-            f"build: {sum(self.written.values())} rows written, {len(self.errors)} rejected, "
-            f"{self.inferred_has_poi} HAS_POI inferred ({self.removed_has_poi} stale removed) "
-            f"in {self.seconds:.1f}s"
+            f"build: {sum(self.written.values())} rows written, {len(self.errors)} rejected; {learned}"
+            f"{self.inferred_has_poi} HAS_POI inferred ({self.removed_has_poi} stale removed), "
+            f"{self.prefers} PREFERS predicted; in {self.seconds:.1f}s"
         )
 
 
@@ -43,8 +48,11 @@ def build_graph(
     database: str = "neo4j",
     progress: bool = True,
     err: TextIO = sys.stderr,
+    extraction: ExtractionSettings | None = None,
 ) -> BuildReport:
-    """Load the catalog under `source` into the graph; bad rows are reported on `err` and skipped."""
+    """Load the catalog under `source`, run the learned stages (when `extraction` is given), infer, complete.
+
+    Bad rows are reported on `err` and skipped."""
     started = time.perf_counter()
     report = BuildReport()
     ensure_schema(driver, database)
@@ -57,6 +65,9 @@ def build_graph(
             rows = catalog.rows.get(kind.name, [])
             bar.set_postfix_str(kind.name)
             report.written[kind.name] = write_kind(driver, kind.name, rows, database, on_batch=bar.update)
+    if extraction is not None:
+        report.extraction = run_extraction(driver, catalog, extraction, database)
     report.inferred_has_poi, report.removed_has_poi = infer_item_pois(driver, database)
+    report.prefers, _ = complete_preferences(driver, database)
     report.seconds = time.perf_counter() - started
     return report

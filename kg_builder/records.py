@@ -137,6 +137,12 @@ KINDS: tuple[RecordKind, ...] = (
         doc="property value -SATISFY-> POI",
     ),
     RecordKind(
+        "user_problems",
+        (Field("user", type="id"), Field("problem", ref="problems"), Field("source")),
+        key=("user", "problem"),
+        doc="user -HAS_PROBLEM-> problem (the user state that preference completion starts from)",
+    ),
+    RecordKind(
         "faqs",
         (
             Field("id", type="id"),

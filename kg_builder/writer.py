@@ -84,6 +84,12 @@ SET r.score = coalesce(row.score, 1.0), r.source = row.source""",
     "scenarios": _named_node("Scenario"),
     "causes": _link("Scenario", "scenario", "CAUSE", "Problem", "problem"),
     "needs": _link("Problem", "problem", "NEED", "POI", "poi"),
+    "user_problems": """
+UNWIND $rows AS row
+MATCH (p:Problem {id: row.problem})
+MERGE (u:User {id: row.user})
+MERGE (u)-[r:HAS_PROBLEM]->(p)
+SET r.source = row.source""",
     "faqs": """
 UNWIND $rows AS row
 MERGE (f:FAQ {id: row.id})

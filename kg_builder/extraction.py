@@ -1,0 +1,196 @@
+"""The learned stages of a build: MLM pre-training, POI mining, SATISFY extraction, NER item profiles.
+
+Each stage trains once (models are re-used while their training data and settings are unchanged), writes its
+measurements to `results/kg/<stage>.json`, and replaces its previous predictions in the graph.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg_builder.catalog import Catalog
+from kg_builder.corpus import Sentence, read_corpus
+from kg_builder.harvest import NameIndex, normalize, read_value_lexicon
+from kg_builder.ner import recognise, train_or_load_ner
+from kg_builder.phrase_mining import mine_phrases
+from kg_builder.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
+from kg_builder.poi_mining import read_heldout as read_poi_heldout
+from kg_builder.predictions import (
+    MINED_POI_SOURCE,
+    NER_SOURCE,
+    REMOVE_OLD_MINED_POIS,
+    REMOVE_OLD_SATISFY,
+    SATISFY_SOURCE,
+    WRITE_ITEM_PROFILES,
+    WRITE_MINED_POIS,
+    WRITE_NER_CATEGORIES,
+    WRITE_SATISFY,
+    replace_predictions,
+    write_rows,
+)
+from kg_builder.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
+from kg_builder.relation_extraction import read_heldout as read_satisfy_heldout
+from kg_builder.textmodels.pretraining import pretrain_mlm
+from neo4j import Driver
+
+MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
+NER_FILES = ("taobao_ecommerce_ner_jie2019/train.txt", "taobao_ecommerce_ner_ding2019/train.txt.bieos")
+
+
+@dataclass
+class ExtractionSettings:
+    """Where inputs and outputs live, and how big the models are."""
+
+    data_dir: Path
+    model_dir: Path
+    results_dir: Path
+    knowledge_dir: Path
+    base_model: str = "bert-tiny"  # a CONFIGS name, or a local checkpoint folder (e.g. bert-base-chinese)
+    mlm_epochs: int = 2
+    progress: bool = True
+
+
+@dataclass
+class ExtractionReport:
+    counts: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return "extraction: " + ", ".join(f"{k} {v}" for k, v in self.counts.items())
+
+
+def run_extraction(
+    driver: Driver, catalog: Catalog, settings: ExtractionSettings, database: str = "neo4j"
+) -> ExtractionReport:
+    """Run every learned stage on the catalog and the datasets; write predictions and measurements."""
+    report = ExtractionReport()
+    corpus = read_corpus(settings.data_dir)
+    corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
+    base = settings.base_model
+    if base in ("bert-tiny", "bert-mini", "bert-base"):
+        base = str(
+            pretrain_mlm(
+                [s.text for s in corpus],
+                settings.model_dir / f"mlm-{base}",
+                base,
+                settings.mlm_epochs,
+                progress=settings.progress,
+            )
+        )
+    _mine_pois(driver, catalog, corpus, base, settings, report, database)
+    _extract_satisfy(driver, catalog, corpus, base, settings, report, database)
+    _profile_items(driver, catalog, settings, report, database)
+    settings.results_dir.mkdir(parents=True, exist_ok=True)
+    for stage, metrics in report.metrics.items():
+        path = settings.results_dir / f"{stage}.json"
+        path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return report
+
+
+def _mine_pois(
+    driver: Driver,
+    catalog: Catalog,
+    corpus: list[Sentence],
+    base: str,
+    settings: ExtractionSettings,
+    report: ExtractionReport,
+    database: str,
+) -> None:
+    candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
+    labels = lexicon_labels(
+        catalog,
+        read_value_lexicon(settings.knowledge_dir / "value_lexicon.tsv"),
+        [settings.data_dir / f for f in NER_FILES],
+        attribute_value_labels(settings.data_dir),
+    )
+    heldout = read_poi_heldout(settings.knowledge_dir / "poi_heldout.tsv")
+    result = run_poi_mining(
+        candidates, labels, heldout, settings.model_dir / "poi-classifier", base, progress=settings.progress
+    )
+    rows = [
+        {
+            "id": f"mined:{m.lang}:{m.phrase.casefold()}",
+            "name_zh": m.phrase if m.lang == "zh" else None,
+            "name_en": m.phrase if m.lang == "en" else None,
+            "score": m.score,
+            "evidence": list(m.sources),
+        }
+        for m in result.mined[:MINED_POIS_WRITTEN]
+    ]
+    written, removed = replace_predictions(
+        driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, rows, MINED_POI_SOURCE, database
+    )
+    report.metrics["poi_mining"] = result.metrics | {"written": written, "written_cap": MINED_POIS_WRITTEN}
+    report.counts["mined POIs"] = written
+
+
+def _extract_satisfy(
+    driver: Driver,
+    catalog: Catalog,
+    corpus: list[Sentence],
+    base: str,
+    settings: ExtractionSettings,
+    report: ExtractionReport,
+    database: str,
+) -> None:
+    values, pois = catalog_mentions(catalog)
+    candidates = find_candidates(values, pois, corpus)
+    curated = {(row["value_id"], row["poi"]) for row in catalog.rows["satisfies"]}
+    heldout = read_satisfy_heldout(settings.knowledge_dir / "satisfy_heldout.tsv")
+    result = run_relation_extraction(
+        candidates,
+        values,
+        pois,
+        curated,
+        heldout,
+        settings.model_dir / "satisfy-classifier",
+        base,
+        progress=settings.progress,
+    )
+    rows = [
+        {"value_id": p.value_id, "poi_id": p.poi_id, "score": p.score, "context": p.context[:300]}
+        for p in result.predicted
+    ]
+    written, _ = replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SATISFY_SOURCE, database)
+    report.metrics["relation_extraction"] = result.metrics
+    report.counts["predicted SATISFY"] = written
+
+
+def _profile_items(
+    driver: Driver, catalog: Catalog, settings: ExtractionSettings, report: ExtractionReport, database: str
+) -> None:
+    categories = NameIndex(catalog.rows["categories"], "name_zh", "name_en", "aliases_zh", "aliases_en")
+    pipelines: dict[str, Any] = {}
+    metrics: dict[str, Any] = {}
+    for lang in ("zh", "en"):
+        pipelines[lang], metrics[lang] = train_or_load_ner(
+            lang, settings.data_dir, settings.model_dir / f"ner-{lang}", progress=settings.progress
+        )
+    profiles, category_links = [], []
+    for item in catalog.rows["items"]:
+        lang = item["lang"]
+        entities = recognise(pipelines[lang], item["title"], lang)
+        per_label = metrics[lang]["per_label"]
+        brand = next((text for text, label in entities if label == "BRAND"), None)
+        profiles.append(
+            {
+                "item": item["id"],
+                "types": sorted({label for _, label in entities}),
+                "entities": [f"{label}:{text}" for text, label in entities],
+                "brand": brand,
+                "brand_id": "brand:" + normalize(brand) if brand else None,
+                "brand_score": per_label.get("BRAND", {}).get("p"),
+            }
+        )
+        for text, label in entities:
+            category = categories.get(text) if label == "CATEGORY" else None
+            if category:
+                category_links.append({"item": item["id"], "category": category, "score": per_label["CATEGORY"]["p"]})
+    write_rows(driver, WRITE_ITEM_PROFILES, profiles, NER_SOURCE, database)
+    write_rows(driver, WRITE_NER_CATEGORIES, category_links, NER_SOURCE, database)
+    report.metrics["ner"] = metrics
+    report.counts["items profiled"] = len(profiles)
+    report.counts["NER category links"] = len(category_links)

@@ -1,0 +1,244 @@
+"""POI mining: phrase candidates from product texts, distant labels, a BERT (phrase, context) classifier.
+
+Distant labels come from the catalog: a candidate that is the name or alias of a curated POI, or a
+selling-point value of the value lexicon, is positive; one that names a category, brand, property,
+model or a plain fact (origin, gender, season, size, colour) is negative; the rest stay unlabelled.
+A held-out set sampled from all candidates is labelled by hand (data/knowledge/poi_heldout.tsv) and
+never trained on.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kg_builder.catalog import Catalog
+from kg_builder.corpus import FASHION_SENTENCES
+from kg_builder.phrase_mining import Candidate
+from kg_builder.sources.attribute_titles import read_attribute_titles
+from kg_builder.sources.tagged_titles import read_tagged_titles
+from kg_builder.textmodels.classifier import Example, TrainSettings
+from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
+from kg_builder.textmodels.training import train_or_load
+
+SELLING_POINT_PROPERTIES = {"efficacy", "feature", "specialty", "style"}
+FACT_PROPERTIES = {"origin", "gender", "season", "net_content", "size", "color", "model", "sleeve_length"}
+NER_NEGATIVE_LABELS = {"HCCX", "HPPX", "XH", "HC", "HP"}
+_NUMERIC = re.compile(r"\d|^(oz|ml|mm|cm|inch|pack|count|lb|lbs|kg|g)$")
+POSITIVE_ATTRIBUTES = {"specialty", "benefit", "protection level", "caffeine content", "风格", "工艺", "弹性"}
+NEGATIVE_ATTRIBUTES = {
+    "brand",
+    "brand name",
+    "model name",
+    "model number",
+    "color",
+    "size",
+    "net content",
+    "volume",
+    "pack size",
+    "gender",
+    "item form",
+    "country",
+    "container type",
+    "sub brand",
+    "tea variety",
+    "shoe type",
+    "颜色",
+    "图案",
+    "领型",
+    "袖长",
+    "裤长",
+    "裙长",
+    "鞋帮高度",
+    "鞋跟高度",
+    "口袋类型",
+}
+ATTRIBUTE_FILES = ("oamine_attribute_values/train.jsonl", "ae110k_attribute_values/train.jsonl")
+_JAVE_TAG = re.compile(r"<([^<>/]+)>([^<>]+)</\1>")
+HELDOUT_PER_LANGUAGE = 80
+HELDOUT_POOL = 1200  # the held-out sample is drawn from this many most frequent candidates per language
+
+POI_TRAINING = TrainSettings(epochs=30, learning_rate=3e-4)
+
+
+@dataclass(frozen=True)
+class LabeledPhrase:
+    """A phrase with a 0/1 label, from distant supervision or from a person."""
+
+    phrase: str
+    lang: str
+    label: int
+
+
+def lexicon_labels(
+    catalog: Catalog,
+    value_lexicon: Sequence[tuple[str, str, str]],
+    ner_files: Iterable[Path],
+    attribute_values: Sequence[tuple[str, int]] = (),
+) -> dict[str, int]:
+    """Phrase (case-folded) → distant label, from catalog names, the value lexicon, NER spans, attribute values."""
+    labels: dict[str, int] = {}
+
+    def add(names: Iterable[str | None], label: int) -> None:
+        labels.update((name.casefold(), label) for name in names if name)
+
+    for path in ner_files:  # negatives first: a curated POI name wins over a product word or brand
+        for title in read_tagged_titles(path):
+            add(title.texts(*NER_NEGATIVE_LABELS), 0)
+    add((value for value, label in attribute_values if label == 0), 0)
+    for kind in ("categories", "properties"):
+        for row in catalog.rows[kind]:
+            add([row["name_zh"], row["name_en"], *row["aliases_zh"], *row["aliases_en"]], 0)
+    for row in catalog.rows["brands"]:
+        add([row["name"], row["name_zh"], *row["aliases"]], 0)
+    for prop, zh, en in value_lexicon:
+        if prop in FACT_PROPERTIES:
+            add([zh, en], 0)
+    add((value for value, label in attribute_values if label == 1), 1)
+    for prop, zh, en in value_lexicon:
+        if prop in SELLING_POINT_PROPERTIES:
+            add([zh, en], 1)
+    for row in catalog.rows["pois"]:
+        add([row["name_zh"], row["name_en"], *row["aliases_zh"], *row["aliases_en"]], 1)
+    return labels
+
+
+def attribute_value_labels(data_dir: Path) -> list[tuple[str, int]]:
+    """(value, label) from attribute-value data: selling-point attributes positive, plain facts negative."""
+    pairs: list[tuple[str, int]] = []
+    for relative in ATTRIBUTE_FILES:
+        for row in read_attribute_titles(data_dir / relative):
+            for name, value in row.attributes:
+                label = _attribute_label(name)
+                if label is not None and len(value.split()) <= 4:
+                    pairs.append((value, label))
+    jave = data_dir / FASHION_SENTENCES
+    for line in jave.read_text(encoding="utf-8", errors="replace").splitlines():
+        for name, value in _JAVE_TAG.findall(line):
+            if (label := _attribute_label(name)) is not None:
+                pairs.append((value, label))
+    return pairs
+
+
+def _attribute_label(name: str) -> int | None:
+    key = name.casefold()
+    return 1 if key in POSITIVE_ATTRIBUTES else 0 if key in NEGATIVE_ATTRIBUTES else None
+
+
+def distant_label(candidate: Candidate, labels: dict[str, int]) -> int | None:
+    """1, 0, or None (unlabelled) for a mined candidate."""
+    if _NUMERIC.search(candidate.phrase):
+        return 0
+    return labels.get(candidate.phrase.casefold())
+
+
+def heldout_sample(candidates: Sequence[Candidate], lang: str, seed: int = 7) -> list[Candidate]:
+    """The candidates of one language to label by hand: a fixed random sample of the most frequent ones."""
+    pool = sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))[:HELDOUT_POOL]
+    return random.Random(seed).sample(pool, min(HELDOUT_PER_LANGUAGE, len(pool)))
+
+
+def read_heldout(path: Path) -> list[LabeledPhrase]:
+    """Hand labels: `phrase<TAB>lang<TAB>label` lines; `#` starts a comment."""
+    return [LabeledPhrase(fields[0], fields[1], label) for fields, label in read_label_file(path, "phrase<TAB>lang")]
+
+
+def to_example(candidate: Candidate, label: int = 0) -> Example:
+    """Classifier input: the phrase, paired with the first sentence it was found in."""
+    context = candidate.contexts[0].text if candidate.contexts else ""
+    return Example(candidate.phrase, context, label)
+
+
+@dataclass(frozen=True)
+class MinedPoi:
+    """A phrase the classifier accepts as a POI, with its score and the sentences it came from."""
+
+    phrase: str
+    lang: str
+    score: float
+    sources: tuple[str, ...]
+
+
+@dataclass
+class PoiMiningResult:
+    """Measurements on the validation split and the hand-checked held-out set, and the mined POIs."""
+
+    metrics: dict[str, object]
+    mined: list[MinedPoi]
+
+
+def run_poi_mining(
+    candidates: Sequence[Candidate],
+    labels: dict[str, int],
+    heldout: Sequence[LabeledPhrase],
+    model_dir: Path,
+    model_name: str = "bert-tiny",
+    settings: TrainSettings = POI_TRAINING,
+    progress: bool = True,
+) -> PoiMiningResult:
+    """Train (or re-use) the classifier on distant labels, choose a threshold, measure, and mine."""
+    held = {(p.phrase.casefold(), p.lang) for p in heldout}
+    by_key = {(c.phrase.casefold(), c.lang): c for c in candidates}
+    train, validation = split_distant(
+        [
+            (c, label)
+            for c in candidates
+            if (label := distant_label(c, labels)) is not None and (c.phrase.casefold(), c.lang) not in held
+        ]
+    )
+    classifier, trained = train_or_load(model_dir, model_name, train, settings, progress, desc="POI classifier")
+    threshold = best_threshold(classifier.probabilities(validation), [e.label for e in validation])
+    held_examples = [
+        to_example(by_key[(p.phrase.casefold(), p.lang)], p.label)
+        if (p.phrase.casefold(), p.lang) in by_key
+        else Example(p.phrase, "", p.label)
+        for p in heldout
+    ]
+    held_probs = classifier.probabilities(held_examples)
+    metrics: dict[str, object] = {
+        "model": model_name,
+        "trained_now": trained,
+        "candidates": len(candidates),
+        "train_examples": len(train),
+        "validation_examples": len(validation),
+        "threshold": threshold.as_dict(),
+        "heldout": {"all": _held_scores(heldout, held_probs, threshold.threshold, None)}
+        | {lang: _held_scores(heldout, held_probs, threshold.threshold, lang) for lang in ("zh", "en")},
+    }
+    unlabelled = [c for c in candidates if distant_label(c, labels) is None]
+    probs = classifier.probabilities([to_example(c) for c in unlabelled])
+    mined = [
+        MinedPoi(c.phrase, c.lang, round(p, 4), tuple(s.source for s in c.contexts))
+        for c, p in zip(unlabelled, probs, strict=True)
+        if p >= threshold.threshold
+    ]
+    metrics["mined"] = len(mined)
+    return PoiMiningResult(metrics, sorted(mined, key=lambda m: (-m.score, m.phrase)))
+
+
+def split_distant(
+    labelled: Sequence[tuple[Candidate, int]],
+    negatives_per_positive: int = 3,
+    validation_share: float = 0.15,
+    seed: int = 11,
+) -> tuple[list[Example], list[Example]]:
+    """Balance (at most `negatives_per_positive` negatives per positive) and split into train and validation."""
+    rng = random.Random(seed)
+    positives = [to_example(c, 1) for c, label in labelled if label == 1]
+    negatives = [to_example(c, 0) for c, label in labelled if label == 0]
+    negatives = rng.sample(negatives, min(len(negatives), negatives_per_positive * len(positives)))
+    examples = positives + negatives
+    rng.shuffle(examples)
+    cut = max(1, int(len(examples) * validation_share))
+    return examples[cut:], examples[:cut]
+
+
+def _held_scores(
+    heldout: Sequence[LabeledPhrase], probs: Sequence[float], threshold: float, lang: str | None
+) -> dict[str, object]:
+    pairs = [(p, h.label) for h, p in zip(heldout, probs, strict=True) if lang is None or h.lang == lang]
+    scores = score_at([p for p, _ in pairs], [y for _, y in pairs], threshold).as_dict()
+    return scores | {"auc": round(roc_auc([p for p, _ in pairs], [y for _, y in pairs]), 4)}
