@@ -32,7 +32,8 @@ def pretrain_mlm(
     """Pre-train a randomly initialised BERT of a named size with MLM (15% masking); returns the checkpoint folder.
 
     The folder can be passed as `model_name` to PairClassifier.create, like a downloaded bert-base-chinese."""
-    key = hashlib.sha256(json.dumps([model_name, epochs, batch_size, learning_rate, seed, list(texts)]).encode()).hexdigest()
+    recipe = [model_name, epochs, batch_size, learning_rate, seed, list(texts)]
+    key = hashlib.sha256(json.dumps(recipe).encode()).hexdigest()
     if (folder / READY).is_file() and (folder / READY).read_text().strip() == key[:16]:
         return folder
     torch.manual_seed(seed)
