@@ -17,8 +17,12 @@ setup:  ## apt packages, both virtual environments, Neo4j jars (each skipped whe
 neo4j: setup  ## start Neo4j on 127.0.0.1 (or use NEO4J_URI)
 	scripts/neo4j.sh start
 
-graph: neo4j  ## build the demo MKG from data/catalog (idempotent)
-	$(ENV) $(APP) -m kg_builder build --source data/catalog
+SHARED_DATA ?= ../shared/data
+
+graph: neo4j  ## build the demo MKG from data/catalog with every learned stage (idempotent; models are cached)
+	@if [ -d "$(SHARED_DATA)" ]; then $(ENV) $(APP) -m kg_builder build --source data/catalog --data "$(SHARED_DATA)"; \
+	else echo "graph: $(SHARED_DATA) not found, building without the learned stages"; \
+	$(ENV) $(APP) -m kg_builder build --source data/catalog --no-models; fi
 
 lookups: setup  ## regenerate Rasa lookup tables and synonyms from the catalog
 	$(ENV) $(APP) -m kg_builder lookups --source data/catalog

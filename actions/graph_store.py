@@ -48,7 +48,8 @@ RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source 
           {position: r.position, property: p.id, name_zh: p.name_zh, name_en: p.name_en,
            value: v.value, value_zh: v.name_zh, value_en: v.name_en}] AS properties,
        [(i)-[h:HAS_POI]->(o:POI) | {id: o.id, name_zh: o.name_zh, name_en: o.name_en,
-           inferred: coalesce(h.inferred, false), score: h.score}] AS pois,
+           inferred: coalesce(h.inferred, false), predicted: coalesce(h.predicted, false),
+           source: h.source, score: h.score}] AS pois,
        [(i)-[:HAS_IMAGE]->(img:Image) | {id: img.id, path: img.path, caption: img.caption}] AS images"""
 
 PROPERTY_VALUES = """

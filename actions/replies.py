@@ -8,6 +8,8 @@ from actions.graph_store import ItemCard, ItemSummary, PropertyValue
 from actions.language import pick
 
 TITLE_CHARS = 48
+MAX_CARD_POIS = 6  # curated and imported selling points first, then the best-scored predicted ones
+PREDICTED_MARK = {"zh": "（模型预测）", "en": " (predicted)"}
 
 
 def short_title(title: str) -> str:
@@ -60,7 +62,11 @@ def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) ->
         properties.setdefault(prop["property"], []).append(
             pick(language, prop["value_zh"], prop["value_en"]) or prop["value"]
         )
-    pois = [pick(language, poi["name_zh"], poi["name_en"]) for poi in card.pois]
+    ranked = sorted(card.pois, key=lambda poi: (poi.get("predicted", False), -(poi.get("score") or 1.0)))
+    pois = [
+        pick(language, poi["name_zh"], poi["name_en"]) + (PREDICTED_MARK[language] if poi.get("predicted") else "")
+        for poi in ranked[:MAX_CARD_POIS]
+    ]
     sep = "：" if language == "zh" else ": "
     lines = [f"【{s.title}】"]
     category = pick(language, s.category_zh, s.category_en)

@@ -96,11 +96,29 @@ def read_value_lexicon(path: Path) -> list[tuple[str, str, str]]:
     return sorted(rows, key=lambda row: -len(row[1]))
 
 
+@dataclass(frozen=True)
+class HarvestSources:
+    """Which files of the data folder to read (paths relative to it); a missing file is counted and skipped."""
+
+    tagged: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = TAGGED_SOURCES
+    attributes: tuple[tuple[str, str], ...] = ATTRIBUTE_SOURCES
+    grocery: str | None = GROCERY_SOURCE
+    dialogues: str | None = DIALOGUE_SOURCE
+    product_qa: str | None = PRODUCT_QA_SOURCE
+
+
 class Harvester:
     """Turns source records into catalog rows that reference the catalog's categories, brands and properties."""
 
-    def __init__(self, catalog: Catalog, data_dir: Path, lexicon: list[tuple[str, str, str]]) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        data_dir: Path,
+        lexicon: list[tuple[str, str, str]],
+        sources: HarvestSources = HarvestSources(),
+    ) -> None:
         self.data_dir = data_dir
+        self.sources = sources
         self.lexicon = lexicon
         catalog = _without_harvested(catalog)
         self.categories = NameIndex(catalog.rows["categories"], "name_zh", "name_en", "aliases_zh", "aliases_en")
@@ -111,8 +129,8 @@ class Harvester:
         self._per_category: Counter[tuple[str, str]] = Counter()
 
     def run(self) -> Harvest:
-        for relative, prefix, category_labels, brand_labels, model_labels in TAGGED_SOURCES:
-            for title in read_tagged_titles(self.data_dir / relative):
+        for relative, prefix, category_labels, brand_labels, model_labels in self.sources.tagged:
+            for title in read_tagged_titles(path) if (path := self._existing(relative)) else ():
                 source = f"shared/data/{relative}#L{title.line}"
                 item = self._item(f"{prefix}-{title.line}", title.text, "zh", title.texts(*category_labels), source)
                 if item is None:
@@ -122,14 +140,14 @@ class Harvester:
                 self._values_in_title(item, source)
                 for model in title.texts(*model_labels)[:1]:
                     self._triple(item["id"], "model", model, None, f"model span in the title, {source}")
-        for relative, prefix in ATTRIBUTE_SOURCES:
-            for row in read_attribute_titles(self.data_dir / relative):
+        for relative, prefix in self.sources.attributes:
+            for row in read_attribute_titles(path) if (path := self._existing(relative)) else ():
                 source = f"shared/data/{relative}#L{row.line}"
                 item = self._item(f"{prefix}-{row.line}", row.title, "en", [row.category], source)
-                if item is None:
-                    continue
-                self._attributes(item, row.attributes, source)
-        for product in read_grocery_products(self.data_dir / GROCERY_SOURCE):
+                if item is not None:
+                    self._attributes(item, row.attributes, source)
+        grocery = self._existing(self.sources.grocery)
+        for product in read_grocery_products(grocery) if grocery else ():
             source = f"shared/data/{product.path.relative_to(self.data_dir)}"
             item_id = "grocery-" + product.name.lower().replace(" ", "-")
             item = self._item(item_id, product.name, "en", [product.coarse_class], source)
@@ -138,10 +156,21 @@ class Harvester:
             item["brand"] = self._brand(product.brand, source) if product.brand else None
             facts = [("net_content", product.volume), ("origin", product.country)]
             self._attributes(item, [(name, value) for name, value in facts if value], source)
-        self._faqs(read_dialogue_questions(self.data_dir / DIALOGUE_SOURCE, f"shared/data/{DIALOGUE_SOURCE}"))
-        qa_path = self.data_dir / PRODUCT_QA_SOURCE
-        self._faqs(read_product_questions(qa_path, f"shared/data/{PRODUCT_QA_SOURCE}", DOMAIN_TITLES))
+        if dialogues := self._existing(self.sources.dialogues):
+            self._faqs(read_dialogue_questions(dialogues, f"shared/data/{self.sources.dialogues}"))
+        if product_qa := self._existing(self.sources.product_qa):
+            self._faqs(read_product_questions(product_qa, f"shared/data/{self.sources.product_qa}", DOMAIN_TITLES))
         return self.result
+
+    def _existing(self, relative: str | None) -> Path | None:
+        """The path of a source, or None (counted as skipped) when it is not there."""
+        if relative is None:
+            return None
+        path = self.data_dir / relative
+        if not path.exists():
+            self.result.skipped[f"missing source {relative}"] += 1
+            return None
+        return path
 
     def _faqs(self, questions: Iterable[CustomerQuestion]) -> None:
         """The first FAQS_PER_LANGUAGE distinct questions of a source."""

@@ -8,9 +8,10 @@ RULE_SOURCE = "rule:has_property+satisfy"
 
 INFER_HAS_POI = """
 MATCH (i:Item)-[:HAS_PROPERTY]->(:PropertyValue)-[s:SATISFY]->(p:POI)
-WITH i, p, max(coalesce(s.score, 1.0)) AS score
+WITH i, p, max(coalesce(s.score, 1.0)) AS score,
+     all(x IN collect(s) WHERE coalesce(x.predicted, false)) AS only_predicted
 MERGE (i)-[h:HAS_POI]->(p)
-SET h.inferred = true, h.score = score, h.source = $source
+SET h.inferred = true, h.score = score, h.source = $source, h.predicted = only_predicted
 RETURN count(h) AS links"""
 
 REMOVE_STALE_HAS_POI = """

@@ -38,6 +38,7 @@ class NerSettings:
     max_train: int = 2500
     epochs: int = 6
     dropout: float = 0.2
+    batch_size: int = 32
     seed: int = 23
 
 
@@ -111,7 +112,7 @@ def train_ner(
         for _ in range(settings.epochs):
             rng.shuffle(train_examples)
             losses: dict[str, float] = {}
-            for batch in spacy.util.minibatch(train_examples, size=32):
+            for batch in spacy.util.minibatch(train_examples, size=settings.batch_size):
                 nlp.update(batch, sgd=optimizer, drop=settings.dropout, losses=losses)
                 bar.update(len(batch))
             losses_per_epoch.append(round(float(losses.get("ner", 0.0)), 2))

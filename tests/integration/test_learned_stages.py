@@ -1,0 +1,104 @@
+"""Predicted nodes and links in the real Neo4j: marked, never overwriting curated data, replaced on re-run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kg_builder.build import build_graph
+from kg_builder.completion import PREFERS_SOURCE, complete_preferences
+from kg_builder.inference import infer_item_pois
+from kg_builder.predictions import (
+    REMOVE_OLD_MINED_POIS,
+    REMOVE_OLD_SATISFY,
+    WRITE_MINED_POIS,
+    WRITE_SATISFY,
+    replace_predictions,
+)
+from neo4j import Driver
+from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
+
+SOURCE = f"{TEST_PREFIX}model"  # a source of the test's own, so the demo graph's predictions are left alone
+VALUE = f"{TEST_PREFIX}ingredient:test licorice"
+
+
+def _build(driver: Driver, tmp_path: Path) -> Path:
+    root = mini_catalog(tmp_path / "catalog")
+    write_jsonl(
+        root / "pois.jsonl",
+        [
+            {"id": f"{TEST_PREFIX}fair", "name_zh": "测试美白", "name_en": "test fair", "source": "test"},
+            {"id": f"{TEST_PREFIX}calm", "name_zh": "测试舒缓", "name_en": "test calm", "source": "test"},
+        ],
+    )
+    write_jsonl(
+        root / "user_problems.jsonl",
+        [{"user": f"{TEST_PREFIX}user", "problem": f"{TEST_PREFIX}dull", "source": "test"}],
+    )
+    report = build_graph(driver, root, progress=False)
+    assert report.errors == []
+    return root
+
+
+def _satisfy(driver: Driver) -> dict[str, dict]:
+    records = driver.execute_query(
+        "MATCH (:PropertyValue {id: $v})-[r:SATISFY]->(o:POI) RETURN o.id AS poi, properties(r) AS r", v=VALUE
+    ).records
+    return {record["poi"]: record["r"] for record in records}
+
+
+def test_predicted_satisfy_is_marked_and_never_overwrites_a_curated_link(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path
+) -> None:
+    _build(driver, tmp_path)
+    rows = [
+        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}fair", "score": 0.7, "context": "c"},
+        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": "甘草舒缓"},
+    ]
+    replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SOURCE)
+    links = _satisfy(driver)
+    assert links[f"{TEST_PREFIX}fair"]["source"] == "test" and "predicted" not in links[f"{TEST_PREFIX}fair"]
+    assert links[f"{TEST_PREFIX}calm"] | {"run": None} == {
+        "source": SOURCE,
+        "score": 0.9,
+        "predicted": True,
+        "context": "甘草舒缓",
+        "run": None,
+    }
+    infer_item_pois(driver)
+    has_poi = driver.execute_query(
+        "MATCH (:Item {id: $i})-[h:HAS_POI]->(o:POI) RETURN o.id AS poi, h.predicted AS predicted",
+        i=f"{TEST_PREFIX}item1",
+    ).records
+    assert {r["poi"]: r["predicted"] for r in has_poi} == {f"{TEST_PREFIX}fair": False, f"{TEST_PREFIX}calm": True}
+
+
+def test_a_rerun_replaces_earlier_predictions(driver: Driver, clean_test_nodes: None, tmp_path: Path) -> None:
+    _build(driver, tmp_path)
+    first = [{"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": ""}]
+    replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, first, SOURCE)
+    assert replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, first, SOURCE) == (1, 0)  # converges
+    assert replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, [], SOURCE) == (0, 1)
+    assert f"{TEST_PREFIX}calm" not in _satisfy(driver) and f"{TEST_PREFIX}fair" in _satisfy(driver)
+
+
+def test_mined_pois_are_candidate_nodes_that_a_rerun_replaces(driver: Driver, clean_test_nodes: None) -> None:
+    mined = [
+        {"id": f"{TEST_PREFIX}mined:zh:加绒", "name_zh": "加绒", "name_en": None, "score": 0.8, "evidence": ["a#L1"]}
+    ]
+    replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, mined, SOURCE)
+    node = driver.execute_query("MATCH (o:POI {id: $id}) RETURN properties(o) AS o", id=mined[0]["id"]).records[0]["o"]
+    assert (node["source"], node["predicted"], node["score"], node["evidence"]) == (SOURCE, True, 0.8, ["a#L1"])
+    replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, [], SOURCE)
+    assert not driver.execute_query("MATCH (o:POI {id: $id}) RETURN o", id=mined[0]["id"]).records
+
+
+def test_users_prefer_the_pois_their_problems_need(driver: Driver, clean_test_nodes: None, tmp_path: Path) -> None:
+    _build(driver, tmp_path)
+    query = "MATCH (:User {id: $u})-[r:PREFERS]->(o:POI) RETURN o.id AS poi, r.score AS score, r.source AS source"
+    user = f"{TEST_PREFIX}user"
+    assert [tuple(r.values()) for r in driver.execute_query(query, u=user).records] == [
+        (f"{TEST_PREFIX}fair", 1.0, PREFERS_SOURCE)
+    ]
+    driver.execute_query("MATCH (:User {id: $u})-[r:HAS_PROBLEM]->() DELETE r", u=user)
+    complete_preferences(driver)
+    assert driver.execute_query(query, u=user).records == []
