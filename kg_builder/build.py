@@ -30,6 +30,7 @@ class BuildReport:
     removed_has_poi: int = 0
     prefers: int = 0
     extraction: ExtractionReport | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -55,8 +56,10 @@ def build_graph(
     Bad rows are reported on `err` and skipped."""
     started = time.perf_counter()
     report = BuildReport()
+    clock = _StageClock(report.stage_seconds)
     ensure_schema(driver, database)
     catalog = load_catalog(source)
+    clock.lap("load")
     report.errors = catalog.errors
     for error in catalog.errors:
         print(f"skipped {error}", file=err)
@@ -65,9 +68,28 @@ def build_graph(
             rows = catalog.rows.get(kind.name, [])
             bar.set_postfix_str(kind.name)
             report.written[kind.name] = write_kind(driver, kind.name, rows, database, on_batch=bar.update)
+    clock.lap("import")
     if extraction is not None:
         report.extraction = run_extraction(driver, catalog, extraction, database)
+        report.stage_seconds.update(report.extraction.seconds)
+        clock.lap(None)
     report.inferred_has_poi, report.removed_has_poi = infer_item_pois(driver, database)
+    clock.lap("infer HAS_POI")
     report.prefers, _ = complete_preferences(driver, database)
+    clock.lap("complete PREFERS")
     report.seconds = time.perf_counter() - started
     return report
+
+
+class _StageClock:
+    """Records the seconds since the previous lap under a stage name (None: restart without recording)."""
+
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str | None) -> None:
+        now = time.perf_counter()
+        if stage:
+            self.seconds[stage] = round(now - self.last, 3)
+        self.last = now

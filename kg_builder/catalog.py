@@ -35,14 +35,25 @@ class Catalog:
     root: Path
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     errors: list[RecordError] = field(default_factory=list)
+    _ids: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def ids(self, kind: str) -> set[str]:
-        """The ids of the loaded records of one kind."""
-        if kind == "property_values":
-            return {row["value_id"] for row in self.rows.get("item_properties", [])} | {
-                row["value_id"] for row in self.rows.get("satisfies", [])
-            }
-        return {row["id"] for row in self.rows.get(kind, [])}
+        """The ids of the loaded records of one kind (kept up to date by `add`, so a check is O(1))."""
+        if kind not in self._ids:
+            if kind == "property_values":
+                sources = [*self.rows.get("item_properties", []), *self.rows.get("satisfies", [])]
+                self._ids[kind] = {row["value_id"] for row in sources}
+            else:
+                self._ids[kind] = {row["id"] for row in self.rows.get(kind, []) if "id" in row}
+        return self._ids[kind]
+
+    def add(self, kind: str, row: dict[str, Any]) -> None:
+        """Append a valid row and index its id."""
+        self.rows.setdefault(kind, []).append(row)
+        if "id" in row:
+            self.ids(kind).add(row["id"])
+        if "value_id" in row:
+            self.ids("property_values").add(row["value_id"])
 
     @property
     def row_count(self) -> int:
@@ -82,7 +93,7 @@ def load_catalog(root: Path) -> Catalog:
                         raise RecordInvalid(f"duplicate of the record at {seen[key]}")
                     seen[key] = f"{label}:{line}"
                     row["_origin"] = f"{label}:{line}"
-                    catalog.rows[kind.name].append(row)
+                    catalog.add(kind.name, row)
                 except RecordInvalid as error:
                     catalog.errors.append(RecordError(label, line, str(error)))
     _number_values(catalog)

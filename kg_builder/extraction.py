@@ -7,6 +7,7 @@ measurements to `results/kg/<stage>.json`, and replaces its previous predictions
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class ExtractionSettings:
 class ExtractionReport:
     counts: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
         return "extraction: " + ", ".join(f"{k} {v}" for k, v in self.counts.items())
@@ -67,6 +69,13 @@ def run_extraction(
 ) -> ExtractionReport:
     """Run every learned stage on the catalog and the datasets; write predictions and measurements."""
     report = ExtractionReport()
+    started = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal started
+        report.seconds[stage] = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+
     corpus = read_corpus(settings.data_dir)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
     base = settings.base_model
@@ -80,9 +89,13 @@ def run_extraction(
                 progress=settings.progress,
             )
         )
+    lap("MLM pre-training")
     _mine_pois(driver, catalog, corpus, base, settings, report, database)
+    lap("POI mining")
     _extract_satisfy(driver, catalog, corpus, base, settings, report, database)
+    lap("SATISFY extraction")
     _profile_items(driver, catalog, settings, report, database)
+    lap("NER profiles")
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     for stage, metrics in report.metrics.items():
         path = settings.results_dir / f"{stage}.json"

@@ -35,9 +35,9 @@ def call_action(name: str, text: str, slots: dict[str, Any] | None = None, inten
 
 def test_search_action_lists_items_and_sets_the_slot() -> None:
     result = call_action("action_search_items", "我想看看口红")
-    assert result["responses"][0]["text"].startswith("为您找到2件商品")
+    assert result["responses"][0]["text"].startswith("为您找到5件商品")
     slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
-    assert set(slots["listed_items"]) == {"b05", "b06"}
+    assert len(slots["listed_items"]) == 5 and len(set(slots["listed_items"])) == 5
 
 
 def test_property_action_answers_with_a_sentence() -> None:

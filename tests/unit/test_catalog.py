@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from kg_builder.catalog import load_catalog
@@ -62,3 +63,17 @@ def test_search_text_and_value_order(tmp_path: Path) -> None:
     assert "test mask" in item["search_text"] and "测试甘草" in item["search_text"]
     assert catalog.rows["item_properties"][0]["position"] == 0
     assert catalog.rows["item_properties"][0]["value_id"] == "t-ingredient:test licorice"
+
+
+def test_the_demo_catalog_is_real_data_at_the_size_the_project_promises() -> None:
+    catalog = load_catalog(DEMO_CATALOG)
+    domains = {row["id"]: row["domain"] for row in catalog.rows["categories"]}
+    per_domain = Counter(domains[item["category"]] for item in catalog.rows["items"])
+    assert catalog.errors == []
+    assert len(catalog.rows["items"]) >= 300 and min(per_domain[d] for d in ("Beauty", "Clothing", "Snacks")) >= 80
+    assert all(item["source"].startswith("shared/data/") for item in catalog.rows["items"])
+    sizes = {kind: len(catalog.rows[kind]) for kind in ("scenarios", "problems", "pois", "causes", "needs")}
+    assert sizes["scenarios"] >= 30 and sizes["problems"] >= 60 and sizes["pois"] >= 200
+    assert sizes["causes"] >= 60 and sizes["needs"] >= 150
+    faq_languages = Counter(faq["lang"] for faq in catalog.rows["faqs"] if faq["source"].startswith("shared/data/"))
+    assert faq_languages["zh"] >= 20 and faq_languages["en"] >= 20
