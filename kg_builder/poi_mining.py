@@ -59,6 +59,7 @@ NEGATIVE_ATTRIBUTES = {
 ATTRIBUTE_FILES = ("oamine_attribute_values/train.jsonl", "ae110k_attribute_values/train.jsonl")
 _JAVE_TAG = re.compile(r"<([^<>/]+)>([^<>]+)</\1>")
 HELDOUT_PER_LANGUAGE = 80
+UNLABELLED_PER_POSITIVE = 2
 HELDOUT_POOL = 1200  # the held-out sample is drawn from this many most frequent candidates per language
 
 POI_TRAINING = TrainSettings(epochs=30, learning_rate=3e-4)
@@ -182,12 +183,11 @@ def run_poi_mining(
     """Train (or re-use) the classifier on distant labels, choose a threshold, measure, and mine."""
     held = {(p.phrase.casefold(), p.lang) for p in heldout}
     by_key = {(c.phrase.casefold(), c.lang): c for c in candidates}
+    trainable = [c for c in candidates if (c.phrase.casefold(), c.lang) not in held]
     train, validation = split_distant(
-        [
-            (c, label)
-            for c in candidates
-            if (label := distant_label(c, labels)) is not None and (c.phrase.casefold(), c.lang) not in held
-        ]
+        [(c, label) for c in trainable if (label := distant_label(c, labels)) is not None],
+        unlabelled=[c for c in trainable if distant_label(c, labels) is None],
+        unlabelled_per_positive=UNLABELLED_PER_POSITIVE,
     )
     classifier, trained = train_or_load(model_dir, model_name, train, settings, progress, desc="POI classifier")
     threshold = best_threshold(classifier.probabilities(validation), [e.label for e in validation])
@@ -224,12 +224,19 @@ def split_distant(
     negatives_per_positive: int = 3,
     validation_share: float = 0.15,
     seed: int = 11,
+    unlabelled: Sequence[Candidate] = (),
+    unlabelled_per_positive: int = 0,
 ) -> tuple[list[Example], list[Example]]:
-    """Balance (at most `negatives_per_positive` negatives per positive) and split into train and validation."""
+    """Balance (at most `negatives_per_positive` negatives per positive) and split into train and validation.
+
+    PU learning: `unlabelled_per_positive` unlabelled candidates per positive are added as negatives (most
+    unlabelled phrases are not POIs; the few that are only blur the boundary)."""
     rng = random.Random(seed)
     positives = [to_example(c, 1) for c, label in labelled if label == 1]
     negatives = [to_example(c, 0) for c, label in labelled if label == 0]
     negatives = rng.sample(negatives, min(len(negatives), negatives_per_positive * len(positives)))
+    pool = list(unlabelled)
+    negatives += [to_example(c, 0) for c in rng.sample(pool, min(len(pool), unlabelled_per_positive * len(positives)))]
     examples = positives + negatives
     rng.shuffle(examples)
     cut = max(1, int(len(examples) * validation_share))

@@ -23,7 +23,7 @@ write_conf() {
 java_cmd() {  # class args...
   local cls="$1"; shift
   NEO4J_HOME="$NEO4J_LOCAL_HOME" NEO4J_CONF="$NEO4J_LOCAL_HOME/conf" \
-    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx1g} -cp "$LIB/*" "$cls" "$@"
+    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx2g} -cp "$LIB/*" "$cls" "$@"
 }
 
 start() {
@@ -39,7 +39,7 @@ start() {
   fi
   echo "starting Neo4j on 127.0.0.1:$NEO4J_BOLT_PORT (logs: .neo4j/logs) ..."
   NEO4J_HOME="$NEO4J_LOCAL_HOME" NEO4J_CONF="$NEO4J_LOCAL_HOME/conf" start_bg neo4j "$NEO4J_LOCAL_HOME/logs/console.log" \
-    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx1g} --add-opens=java.base/java.nio=ALL-UNNAMED -cp "$LIB/*" \
+    java ${NEO4J_JAVA_OPTS:--Xms512m -Xmx2g} --add-opens=java.base/java.nio=ALL-UNNAMED -cp "$LIB/*" \
     org.neo4j.server.CommunityEntryPoint --home-dir="$NEO4J_LOCAL_HOME" --config-dir="$NEO4J_LOCAL_HOME/conf"
   if ! wait_for_port "$NEO4J_BOLT_PORT" 120 Neo4j; then
     tail -20 "$NEO4J_LOCAL_HOME/logs/console.log" >&2; stop_bg neo4j; exit 1
