@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
 
             stats = graph_stats(driver, settings.database)
             if args.json:
-                print(json.dumps({"nodes": stats.nodes, "relationships": stats.relationships}, indent=2))
+                print(json.dumps(stats.__dict__, indent=2))
             else:
                 print(stats.as_table())
             return 0

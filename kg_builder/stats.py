@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg_builder.ontology import NODE_LABELS, RELATIONSHIP_TYPES
 from neo4j import Driver
+
+# What the learned stages and completion write, marked `predicted: true` (the paper's dotted links).
+PREDICTED_NODE_LABELS = ("POI", "Brand")
+PREDICTED_RELATIONSHIP_TYPES = ("SATISFY", "HAS_POI", "PREFERS", "IN_CATEGORY", "OF_BRAND")
 
 
 @dataclass(frozen=True)
@@ -14,6 +18,8 @@ class GraphStats:
 
     nodes: dict[str, int]
     relationships: dict[str, int]
+    predicted_nodes: dict[str, int] = field(default_factory=dict)
+    predicted_relationships: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_nodes(self) -> int:
@@ -26,17 +32,21 @@ class GraphStats:
     def as_table(self) -> str:
         """A plain-text table for the terminal."""
         width = max(len(name) for name in (*self.nodes, *self.relationships)) + 2
-        lines = ["nodes".ljust(width) + "count"]
-        lines += [f"  {label}".ljust(width) + f"{count:>7}" for label, count in self.nodes.items()]
-        lines.append("  (all)".ljust(width) + f"{self.total_nodes:>7}")
-        lines.append("relationships".ljust(width) + "count")
-        lines += [f"  {rel}".ljust(width) + f"{count:>7}" for rel, count in self.relationships.items()]
-        lines.append("  (all)".ljust(width) + f"{self.total_relationships:>7}")
+
+        def row(name: str, count: int, predicted: int | None) -> str:
+            return f"  {name}".ljust(width) + f"{count:>7}" + (f"{predicted:>11}" if predicted is not None else "")
+
+        lines = ["nodes".ljust(width) + "  count  predicted"]
+        lines += [row(label, count, self.predicted_nodes.get(label)) for label, count in self.nodes.items()]
+        lines.append(row("(all)", self.total_nodes, sum(self.predicted_nodes.values())))
+        lines.append("relationships".ljust(width) + "  count  predicted")
+        lines += [row(r, count, self.predicted_relationships.get(r)) for r, count in self.relationships.items()]
+        lines.append(row("(all)", self.total_relationships, sum(self.predicted_relationships.values())))
         return "\n".join(lines)
 
 
 def graph_stats(driver: Driver, database: str = "neo4j") -> GraphStats:
-    """Count the ontology's labels and relationship types (count store lookups, fast at any size)."""
+    """Count the ontology's labels and relationship types, and how many of them are predicted."""
     nodes = {
         label: driver.execute_query(f"MATCH (n:{label}) RETURN count(n) AS c", database_=database).records[0]["c"]
         for label in NODE_LABELS
@@ -45,4 +55,16 @@ def graph_stats(driver: Driver, database: str = "neo4j") -> GraphStats:
         rel: driver.execute_query(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS c", database_=database).records[0]["c"]
         for rel in RELATIONSHIP_TYPES
     }
-    return GraphStats(nodes=nodes, relationships=relationships)
+    predicted_nodes = {
+        label: driver.execute_query(
+            f"MATCH (n:{label}) WHERE n.predicted = true RETURN count(n) AS c", database_=database
+        ).records[0]["c"]
+        for label in PREDICTED_NODE_LABELS
+    }
+    predicted_relationships = {
+        rel: driver.execute_query(
+            f"MATCH ()-[r:{rel}]->() WHERE r.predicted = true RETURN count(r) AS c", database_=database
+        ).records[0]["c"]
+        for rel in PREDICTED_RELATIONSHIP_TYPES
+    }
+    return GraphStats(nodes, relationships, predicted_nodes, predicted_relationships)
