@@ -102,5 +102,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def run(argv: list[str] | None = None) -> int:
+    """`main`, with an unreachable or refusing Neo4j reported in one line instead of a traceback."""
+    from neo4j.exceptions import AuthError, ServiceUnavailable
+
+    try:
+        return main(argv)
+    except (ServiceUnavailable, AuthError) as error:
+        uri = Neo4jSettings.from_env().uri
+        reason = str(error).splitlines()[0]
+        print(
+            f"error: Neo4j at {uri} is not usable ({reason}); start it with `make neo4j` or set NEO4J_URI",
+            file=sys.stderr,
+        )
+        return 3
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

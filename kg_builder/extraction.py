@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kg_builder.catalog import Catalog
 from kg_builder.corpus import Sentence, read_corpus
@@ -64,6 +64,18 @@ class ExtractionReport:
         return "extraction: " + ", ".join(f"{k} {v}" for k, v in self.counts.items())
 
 
+class _Run(NamedTuple):
+    """What every stage of one extraction run works with."""
+
+    driver: Driver
+    catalog: Catalog
+    corpus: list[Sentence]
+    base: str  # the base model: a checkpoint folder (MLM pre-trained here, or the user's)
+    settings: ExtractionSettings
+    report: ExtractionReport
+    database: str
+
+
 def run_extraction(
     driver: Driver, catalog: Catalog, settings: ExtractionSettings, database: str = "neo4j"
 ) -> ExtractionReport:
@@ -90,12 +102,14 @@ def run_extraction(
             )
         )
     lap("MLM pre-training")
-    _mine_pois(driver, catalog, corpus, base, settings, report, database)
-    lap("POI mining")
-    _extract_satisfy(driver, catalog, corpus, base, settings, report, database)
-    lap("SATISFY extraction")
-    _profile_items(driver, catalog, settings, report, database)
-    lap("NER profiles")
+    run = _Run(driver, catalog, corpus, base, settings, report, database)
+    for stage, name in (
+        (_mine_pois, "POI mining"),
+        (_extract_satisfy, "SATISFY extraction"),
+        (_profile_items, "NER profiles"),
+    ):
+        stage(run)
+        lap(name)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     for stage, metrics in report.metrics.items():
         path = settings.results_dir / f"{stage}.json"
@@ -103,15 +117,8 @@ def run_extraction(
     return report
 
 
-def _mine_pois(
-    driver: Driver,
-    catalog: Catalog,
-    corpus: list[Sentence],
-    base: str,
-    settings: ExtractionSettings,
-    report: ExtractionReport,
-    database: str,
-) -> None:
+def _mine_pois(run: _Run) -> None:
+    driver, catalog, corpus, base, settings, report, database = run
     candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
     labels = lexicon_labels(
         catalog,
@@ -140,15 +147,8 @@ def _mine_pois(
     report.counts["mined POIs"] = written
 
 
-def _extract_satisfy(
-    driver: Driver,
-    catalog: Catalog,
-    corpus: list[Sentence],
-    base: str,
-    settings: ExtractionSettings,
-    report: ExtractionReport,
-    database: str,
-) -> None:
+def _extract_satisfy(run: _Run) -> None:
+    driver, catalog, corpus, base, settings, report, database = run
     values, pois = catalog_mentions(catalog)
     candidates = find_candidates(values, pois, corpus)
     curated = {(row["value_id"], row["poi"]) for row in catalog.rows["satisfies"]}
@@ -172,9 +172,8 @@ def _extract_satisfy(
     report.counts["predicted SATISFY"] = written
 
 
-def _profile_items(
-    driver: Driver, catalog: Catalog, settings: ExtractionSettings, report: ExtractionReport, database: str
-) -> None:
+def _profile_items(run: _Run) -> None:
+    driver, catalog, _, _, settings, report, database = run
     categories = NameIndex(catalog.rows["categories"], "name_zh", "name_en", "aliases_zh", "aliases_en")
     pipelines: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
