@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         from kg_builder.harvest import harvest_catalog
 
         harvest = harvest_catalog(args.data, args.catalog, REPO_ROOT / "data" / "knowledge" / "value_lexicon.tsv")
+        for error in harvest.errors:
+            print(f"skipped {error}", file=sys.stderr)
         domains = _category_domains(args.catalog)
         print(harvest.summary(domains))
         return 0
@@ -108,6 +110,9 @@ def run(argv: list[str] | None = None) -> int:
 
     try:
         return main(argv)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except (ServiceUnavailable, AuthError) as error:
         uri = Neo4jSettings.from_env().uri
         reason = str(error).splitlines()[0]

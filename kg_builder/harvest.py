@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ class Harvest:
     brands: dict[str, dict[str, Any]] = field(default_factory=dict)
     item_properties: list[dict[str, Any]] = field(default_factory=list)
     faqs: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # "file:line: reason" of malformed source lines
     skipped: Counter[str] = field(default_factory=Counter)
 
     def summary(self, domains: dict[str, str]) -> str:
@@ -141,7 +142,8 @@ class Harvester:
                 for model in title.texts(*model_labels)[:1]:
                     self._triple(item["id"], "model", model, None, f"model span in the title, {source}")
         for relative, prefix in self.sources.attributes:
-            for row in read_attribute_titles(path) if (path := self._existing(relative)) else ():
+            report = self._reporter(relative)
+            for row in read_attribute_titles(path, report) if (path := self._existing(relative)) else ():
                 source = f"shared/data/{relative}#L{row.line}"
                 item = self._item(f"{prefix}-{row.line}", row.title, "en", [row.category], source)
                 if item is not None:
@@ -161,6 +163,13 @@ class Harvester:
         if product_qa := self._existing(self.sources.product_qa):
             self._faqs(read_product_questions(product_qa, f"shared/data/{self.sources.product_qa}", DOMAIN_TITLES))
         return self.result
+
+    def _reporter(self, relative: str) -> Callable[[int, str], None]:
+        def report(line: int, reason: str) -> None:
+            self.result.errors.append(f"shared/data/{relative}:{line}: {reason}")
+            self.result.skipped["malformed source line"] += 1
+
+        return report
 
     def _existing(self, relative: str | None) -> Path | None:
         """The path of a source, or None (counted as skipped) when it is not there."""

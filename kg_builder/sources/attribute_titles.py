@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,9 @@ class AttributeTitle:
     line: int
 
 
-def read_attribute_titles(path: Path) -> Iterator[AttributeTitle]:
-    """Yield each row of an `{"input", "category", "target_scores"}` file; malformed lines are skipped."""
+def read_attribute_titles(path: Path, on_error: Callable[[int, str], None] | None = None) -> Iterator[AttributeTitle]:
+    """Yield each row of an `{"input", "category", "target_scores"}` file; a malformed line is reported to
+    `on_error(line, reason)` and skipped."""
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             try:
@@ -34,5 +35,6 @@ def read_attribute_titles(path: Path) -> Iterator[AttributeTitle]:
                     if score and value.strip().casefold() not in MISSING_VALUES
                 )
                 yield AttributeTitle(row["input"].strip(), row["category"].strip(), pairs, path, number)
-            except (json.JSONDecodeError, KeyError, AttributeError, TypeError):
-                continue
+            except (json.JSONDecodeError, KeyError, AttributeError, TypeError) as error:
+                if on_error:
+                    on_error(number, f"{type(error).__name__}: {error}"[:200])

@@ -27,7 +27,7 @@ def test_tagged_titles_keep_their_first_line(tmp_path: Path) -> None:
     assert (second.text, second.line, second.spans) == ("好", 7, ())
 
 
-def test_attribute_titles_skip_malformed_lines_and_missing_values(tmp_path: Path) -> None:
+def test_attribute_titles_report_malformed_lines_and_skip_missing_values(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "a.jsonl",
         [
@@ -40,8 +40,10 @@ def test_attribute_titles_skip_malformed_lines_and_missing_values(tmp_path: Path
             {"input": "no scores"},
         ],
     )
-    rows = list(read_attribute_titles(path))
+    errors: list[tuple[int, str]] = []
+    rows = list(read_attribute_titles(path, lambda line, reason: errors.append((line, reason))))
     assert len(rows) == 1 and rows[0].attributes == (("Brand", "Sun Bum"),) and rows[0].line == 1
+    assert [line for line, _ in errors] == [2, 3] and errors[0][1].startswith("JSONDecodeError")
 
 
 def test_dialogue_questions_keep_standalone_store_questions(tmp_path: Path) -> None:
