@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+import torch
 from tqdm import tqdm
 
 from kg_builder.textmodels.classifier import Example, PairClassifier, TrainSettings
@@ -39,6 +40,7 @@ def train_or_load(
     if stamp.is_file() and stamp.read_text().strip() == key:
         return PairClassifier.load(folder), False
     texts = [text for e in examples for text in (e.text, e.pair)]
+    torch.manual_seed(settings.seed)  # the new head's initial weights must not depend on what ran before
     classifier = PairClassifier.create(model_name, texts, folder)
     total = settings.epochs * len(examples)
     with tqdm(total=total, desc=desc, unit="ex", disable=not progress, file=sys.stderr) as bar:
