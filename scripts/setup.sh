@@ -3,12 +3,15 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven)   # binaries checked below; installed only when missing
+APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk)  # installed when missing
 
 apt_deps() {
   local missing=()
   command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || missing+=(maven)
+  command -v tesseract >/dev/null || missing+=(tesseract-ocr)
+  [ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || missing+=(tesseract-ocr-chi-sim)
+  [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing apt packages: ${missing[*]} (of ${APT_PACKAGES[*]})"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -1,0 +1,1 @@
+"""Image extraction: detail-page generation, cutting, filtering, quarantine."""
