@@ -11,6 +11,7 @@ from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
 
 DEFAULT_SOURCE = REPO_ROOT / "data" / "catalog"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
+NOISE_CNN = REPO_ROOT / "models" / "images" / "noise_cnn.pt"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,13 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     harvest.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
     harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
     images = commands.add_parser("images", help="detail-page images: generate pages, or cut and filter them")
-    images.add_argument("action", choices=["generate", "extract"])
+    images.add_argument("action", choices=["generate", "extract", "train-classifier"])
     images.add_argument("--pages", type=Path, default=REPO_ROOT / "models" / "images" / "pages", help="pages folder")
     images.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "images" / "extracted")
     images.add_argument("--count", type=int, default=60, help="pages to generate")
     images.add_argument("--seed", type=int, default=3, help="generator seed (rules were tuned on seed 3)")
     images.add_argument("--data", type=Path, default=DEFAULT_DATA)
     images.add_argument("--no-progress", action="store_true")
+    images.add_argument("--classifier", type=Path, default=NOISE_CNN, help="noise CNN (used by extract when present)")
     return parser
 
 
@@ -63,9 +65,17 @@ def _images(args: argparse.Namespace) -> int:
         truth = generate_pages(items, photos, args.pages, seed=args.seed, photo_root=args.data.parent.parent)
         print(f"images: {len(items)} pages and their ground truth in {truth}")
         return 0
+    from kg_builder.images import noise_classifier
+
+    if args.action == "train-classifier":
+        examples = noise_classifier.labelled_panels(args.pages)
+        noise_classifier.save(noise_classifier.train(examples, progress=not args.no_progress), args.classifier)
+        print(f"images: noise CNN trained on {len(examples)} panels of {args.pages} -> {args.classifier}")
+        return 0
     from kg_builder.images.pipeline import extract_pages
 
-    report = extract_pages(args.pages, args.out, progress=not args.no_progress)
+    classifier = noise_classifier.load(args.classifier) if args.classifier.is_file() else None
+    report = extract_pages(args.pages, args.out, progress=not args.no_progress, classifier=classifier)
     results = REPO_ROOT / "results" / "images"
     results.mkdir(parents=True, exist_ok=True)
     (results / "extraction.json").write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -17,7 +17,8 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from kg_builder.images.cutting import CutSettings, boundary_scores, cut_rows, pieces
-from kg_builder.images.filtering import FilterSettings, PieceFeatures, decide, features
+from kg_builder.images.filtering import FilterDecision, FilterSettings, PieceFeatures, decide, features
+from kg_builder.images.noise_classifier import NoiseCNN, noise_probability
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 MAX_PIXELS = 40_000_000  # larger images are treated as decompression bombs
@@ -96,9 +97,12 @@ def extract_pages(
     cut_settings: CutSettings = DEFAULT_CUT,
     filter_settings: FilterSettings = DEFAULT_FILTER,
     progress: bool = True,
+    classifier: NoiseCNN | None = None,
+    classifier_threshold: float = 0.5,
 ) -> ExtractionReport:
     """Cut and filter every image in `pages_dir`; kept pieces go to `out_dir/pieces`, rejected files to
-    `out_dir/quarantine` (with the reason); measured against `pages_dir/truth.jsonl` when it is there."""
+    `out_dir/quarantine` (with the reason); measured against `pages_dir/truth.jsonl` when it is there.
+    With a `classifier`, a piece the rules keep is still dropped when the CNN calls it noise."""
     truth = _read_truth(pages_dir / "truth.jsonl")
     report = ExtractionReport()
     (out_dir / "pieces").mkdir(parents=True, exist_ok=True)
@@ -122,6 +126,8 @@ def extract_pages(
                 report.pieces += 1
                 piece = features(pixels)
                 decision = decide(piece, kept, filter_settings)
+                if decision.keep and classifier and noise_probability(classifier, pixels) >= classifier_threshold:
+                    decision = FilterDecision(False, "noise classifier", False)
                 if page_truth:
                     panel = _best_panel(top, bottom, page_truth)
                     _count(report.noise, not decision.keep, panel["noise"])

@@ -93,3 +93,20 @@ def test_extraction_quarantines_and_measures(tmp_path: Path) -> None:
     assert report.pages == 1 and report.quarantined == ["broken.jpg: not an image file"]
     assert (tmp_path / "out" / "quarantine" / "broken.jpg.reason.txt").is_file()
     assert report.cut[1] == 0 and report.cut[2] == 0  # every boundary found, none invented
+
+
+def test_the_noise_cnn_learns_a_tiny_batch_and_round_trips(tmp_path: Path) -> None:
+    from kg_builder.images import noise_classifier
+
+    blank = noise_classifier.thumbnail(np.full((80, 300, 3), 222, dtype=np.uint8))
+    photo = noise_classifier.thumbnail(np.random.default_rng(0).integers(0, 255, (80, 300, 3), dtype=np.uint8))
+    assert blank.shape == (3, 64, 64)
+    examples = [(blank, 1), (photo, 0)] * 8
+    model = noise_classifier.train(examples, epochs=15, progress=False)
+    piece = np.full((80, 300, 3), 222, dtype=np.uint8)
+    assert noise_classifier.noise_probability(model, piece) > 0.5
+    noise_classifier.save(model, tmp_path / "cnn.pt")
+    again = noise_classifier.load(tmp_path / "cnn.pt")
+    assert noise_classifier.noise_probability(again, piece) == pytest.approx(
+        noise_classifier.noise_probability(model, piece)
+    )
