@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     harvest.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
     harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
     images = commands.add_parser("images", help="detail-page images: generate pages, or cut and filter them")
-    images.add_argument("action", choices=["generate", "extract", "train-classifier"])
+    images.add_argument("action", choices=["generate", "extract", "train-classifier", "pretrain-cmm"])
+    images.add_argument("--model", default="cmm-tiny", help="cross-modal config name, for pretrain-cmm")
+    images.add_argument("--epochs", type=int, default=3)
     images.add_argument("--pages", type=Path, default=REPO_ROOT / "models" / "images" / "pages", help="pages folder")
     images.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "images" / "extracted")
     images.add_argument("--count", type=int, default=60, help="pages to generate")
@@ -67,6 +69,14 @@ def _images(args: argparse.Namespace) -> int:
         return 0
     from kg_builder.images import noise_classifier
 
+    if args.action == "pretrain-cmm":
+        from kg_builder.crossmodal.pretraining import PretrainSettings, ocr_pairs, pretrain
+
+        pairs = ocr_pairs(args.out)
+        folder = REPO_ROOT / "models" / "crossmodal" / args.model
+        losses = pretrain(pairs, args.model, folder, PretrainSettings(epochs=args.epochs), not args.no_progress)
+        print(f"crossmodal: {args.model} pre-trained on {len(pairs)} (piece, OCR text) pairs; epoch losses {losses}")
+        return 0
     if args.action == "train-classifier":
         examples = noise_classifier.labelled_panels(args.pages)
         noise_classifier.save(noise_classifier.train(examples, progress=not args.no_progress), args.classifier)

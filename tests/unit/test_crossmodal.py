@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from kg_builder.crossmodal.losses import contrastive_loss, mask_tokens, mlm_loss, mpfr_loss
 from kg_builder.crossmodal.model import CONFIGS, build_model
+from kg_builder.crossmodal.pretraining import Pair, PretrainSettings, pretrain
 
 BATCH = 4
 
@@ -85,3 +88,15 @@ def test_a_saved_model_gives_the_same_scores(tmp_path: Path) -> None:
     assert torch.allclose(expected, got)
     with pytest.raises(ValueError, match="unknown model"):
         build_model("cmm-huge")
+
+
+def test_pretraining_on_image_text_pairs_lowers_the_loss_and_saves(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    pairs = []
+    for n, text in enumerate(["补水保湿面膜", "纯棉短袖T恤", "香辣牛肉干", "SPF 50 sunscreen"] * 2):
+        path = tmp_path / f"{n}.png"
+        Image.fromarray(rng.integers(0, 255, (40, 80, 3), dtype=np.uint8)).save(path)
+        pairs.append(Pair(path, text))
+    losses = pretrain(pairs, "cmm-tiny", tmp_path / "model", PretrainSettings(epochs=6, batch_size=4), progress=False)
+    assert losses[-1] < losses[0]
+    assert (tmp_path / "model" / "cmm.pt").is_file() and (tmp_path / "model" / "vocab.txt").is_file()
