@@ -70,11 +70,13 @@ def _images(args: argparse.Namespace) -> int:
     from kg_builder.images import noise_classifier
 
     if args.action == "pretrain-cmm":
-        from kg_builder.crossmodal.pretraining import PretrainSettings, ocr_pairs, pretrain
+        from dataclasses import replace
+
+        from kg_builder.crossmodal.pretraining import PRETRAINING, ocr_pairs, pretrain
 
         pairs = ocr_pairs(args.out)
         folder = REPO_ROOT / "models" / "crossmodal" / args.model
-        losses = pretrain(pairs, args.model, folder, PretrainSettings(epochs=args.epochs), not args.no_progress)
+        losses = pretrain(pairs, args.model, folder, replace(PRETRAINING, epochs=args.epochs), not args.no_progress)
         print(f"crossmodal: {args.model} pre-trained on {len(pairs)} (piece, OCR text) pairs; epoch losses {losses}")
         return 0
     if args.action == "train-classifier":

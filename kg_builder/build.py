@@ -16,6 +16,7 @@ from kg_builder.extraction import ExtractionReport, ExtractionSettings, run_extr
 from kg_builder.inference import infer_item_pois
 from kg_builder.ontology import ensure_schema
 from kg_builder.records import KINDS, RecordError
+from kg_builder.timing import StageClock
 from kg_builder.writer import write_kind
 from neo4j import Driver
 
@@ -56,7 +57,7 @@ def build_graph(
     Bad rows are reported on `err` and skipped."""
     started = time.perf_counter()
     report = BuildReport()
-    clock = _StageClock(report.stage_seconds)
+    clock = StageClock(report.stage_seconds)
     ensure_schema(driver, database)
     catalog = load_catalog(source)
     clock.lap("load")
@@ -79,17 +80,3 @@ def build_graph(
     clock.lap("complete PREFERS")
     report.seconds = time.perf_counter() - started
     return report
-
-
-class _StageClock:
-    """Records the seconds since the previous lap under a stage name (None: restart without recording)."""
-
-    def __init__(self, seconds: dict[str, float]) -> None:
-        self.seconds = seconds
-        self.last = time.perf_counter()
-
-    def lap(self, stage: str | None) -> None:
-        now = time.perf_counter()
-        if stage:
-            self.seconds[stage] = round(now - self.last, 3)
-        self.last = now

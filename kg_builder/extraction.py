@@ -7,7 +7,6 @@ measurements to `results/kg/<stage>.json`, and replaces its previous predictions
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,6 +34,7 @@ from kg_builder.predictions import (
 from kg_builder.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
 from kg_builder.relation_extraction import read_heldout as read_satisfy_heldout
 from kg_builder.textmodels.pretraining import pretrain_mlm
+from kg_builder.timing import StageClock
 from neo4j import Driver
 
 MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
@@ -81,13 +81,7 @@ def run_extraction(
 ) -> ExtractionReport:
     """Run every learned stage on the catalog and the datasets; write predictions and measurements."""
     report = ExtractionReport()
-    started = time.perf_counter()
-
-    def lap(stage: str) -> None:
-        nonlocal started
-        report.seconds[stage] = round(time.perf_counter() - started, 3)
-        started = time.perf_counter()
-
+    clock = StageClock(report.seconds)
     corpus = read_corpus(settings.data_dir)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
     base = settings.base_model
@@ -101,7 +95,7 @@ def run_extraction(
                 progress=settings.progress,
             )
         )
-    lap("MLM pre-training")
+    clock.lap("MLM pre-training")
     run = _Run(driver, catalog, corpus, base, settings, report, database)
     for stage, name in (
         (_mine_pois, "POI mining"),
@@ -109,7 +103,7 @@ def run_extraction(
         (_profile_items, "NER profiles"),
     ):
         stage(run)
-        lap(name)
+        clock.lap(name)
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     for stage, metrics in report.metrics.items():
         path = settings.results_dir / f"{stage}.json"

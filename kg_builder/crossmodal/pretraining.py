@@ -16,6 +16,8 @@ from transformers import BertTokenizer
 
 from kg_builder.crossmodal.losses import contrastive_loss, mask_tokens, mlm_loss, mpfr_loss
 from kg_builder.crossmodal.model import CONFIGS, TwoStreamCMM
+from kg_builder.images.tensors import image_tensor
+from kg_builder.textmodels.classifier import TrainSettings
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
 
 
@@ -27,12 +29,7 @@ class Pair:
     text: str
 
 
-@dataclass(frozen=True)
-class PretrainSettings:
-    epochs: int = 3
-    batch_size: int = 16
-    learning_rate: float = 5e-4
-    seed: int = 7
+PRETRAINING = TrainSettings(epochs=3, batch_size=16, learning_rate=5e-4, seed=7)
 
 
 def ocr_pairs(extracted_dir: Path) -> list[Pair]:
@@ -46,16 +43,11 @@ def ocr_pairs(extracted_dir: Path) -> list[Pair]:
     return pairs
 
 
-def image_tensor(path: Path, size: int) -> torch.Tensor:
-    image = cv2.resize(cv2.imread(str(path)), (size, size), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy(image[:, :, ::-1].copy()).permute(2, 0, 1).float() / 255.0
-
-
 def pretrain(
     pairs: Sequence[Pair],
     model_name: str,
     folder: Path,
-    settings: PretrainSettings = PretrainSettings(),
+    settings: TrainSettings = PRETRAINING,
     progress: bool = True,
 ) -> list[float]:
     """Pre-train a model of a named config on the pairs; saves model, tokenizer and losses in `folder`.
@@ -97,7 +89,7 @@ def pretrain(
 def _step_loss(
     model: TwoStreamCMM, tokenizer: BertTokenizer, batch: Sequence[Pair], size: int, max_text: int
 ) -> torch.Tensor:
-    images = torch.stack([image_tensor(p.image, size) for p in batch])
+    images = torch.stack([image_tensor(cv2.imread(str(p.image)), size) for p in batch])
     encoded = tokenizer(
         [p.text for p in batch], truncation=True, max_length=max_text, padding=True, return_tensors="pt"
     )

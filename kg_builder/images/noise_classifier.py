@@ -14,6 +14,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from kg_builder.images.tensors import image_tensor
+
 THUMBNAIL = 64
 
 
@@ -35,9 +37,8 @@ class NoiseCNN(nn.Module):
 
 
 def thumbnail(piece: np.ndarray) -> torch.Tensor:
-    """A BGR piece as a 3x64x64 float tensor in [0, 1] (aspect ratio not kept: panels are wide)."""
-    small = cv2.resize(piece, (THUMBNAIL, THUMBNAIL), interpolation=cv2.INTER_AREA)
-    return torch.from_numpy(small[:, :, ::-1].copy()).permute(2, 0, 1).float() / 255.0
+    """A BGR piece as the CNN's 3x64x64 input."""
+    return image_tensor(piece, THUMBNAIL)
 
 
 def labelled_panels(pages_dir: Path) -> list[tuple[torch.Tensor, int]]:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from kg_builder.images.cutting import CutSettings, boundary_scores, cut_rows, pieces
 from kg_builder.images.filtering import FilterDecision, FilterSettings, PieceFeatures, decide, features
 from kg_builder.images.noise_classifier import NoiseCNN, noise_probability
+from kg_builder.textmodels.metrics import rates
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 MAX_PIXELS = 40_000_000  # larger images are treated as decompression bombs
@@ -86,8 +87,7 @@ class ExtractionReport:
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
+    precision, recall, _ = rates(tp, fp, fn)
     return {"precision": round(precision, 4), "recall": round(recall, 4), "tp": tp, "fp": fp, "fn": fn}
 
 

@@ -29,10 +29,15 @@ def score_at(probabilities: Sequence[float], labels: Sequence[int], threshold: f
     tp = sum(1 for p, y in zip(probabilities, labels, strict=True) if p >= threshold and y)
     fp = sum(1 for p, y in zip(probabilities, labels, strict=True) if p >= threshold and not y)
     fn = sum(1 for p, y in zip(probabilities, labels, strict=True) if p < threshold and y)
+    return Scores(threshold, *rates(tp, fp, fn), tp, fp, fn, len(labels))
+
+
+def rates(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """(precision, recall, F1) from counts; 0 where undefined."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Scores(threshold, precision, recall, f1, tp, fp, fn, len(labels))
+    return precision, recall, f1
 
 
 def best_threshold(probabilities: Sequence[float], labels: Sequence[int], min_precision: float = 0.0) -> Scores:
