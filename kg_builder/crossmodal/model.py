@@ -1,19 +1,25 @@
 """Two-stream cross-modal matching model: an image stream (ViT, patch projection or ResNet features) and a BERT
-text stream, each giving a [CLS] embedding; the match score is their dot product.
+text stream, each giving a [CLS] embedding; the match score is the dot product of the L2-normalised embeddings.
 
 Models are built from a config by name (timm-style): tiny configs train on CPU here and in tests; full-size
-configs can start from pre-trained weights when a user has them (`vit_base_patch16_224`, a BERT folder).
+configs start from pre-trained weights when a user has them on disk (a timm checkpoint file for the image
+stream, a BERT folder for the text stream). Nothing is downloaded.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
 
 import timm
 import torch
-from timm.models.vision_transformer import VisionTransformer
+import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "cmm.pt"
 
 
 @dataclass(frozen=True)
@@ -28,26 +34,40 @@ class CMMConfig:
     heads: int = 2
     vocab_size: int = 1000
     max_text: int = 32
+    vit: str = "vit_base_patch16_224"  # timm architecture; the sizes above override its defaults
     resnet: str = "resnet18"
 
 
+_BASE = CMMConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64)
 CONFIGS: dict[str, CMMConfig] = {
     "cmm-tiny": CMMConfig(),
     "cmm-patch-tiny": CMMConfig(image_encoder="patch"),
     "cmm-resnet-tiny": CMMConfig(image_encoder="resnet"),
-    "cmm-base": CMMConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64),
+    "cmm-base": _BASE,  # ViT-B/16 + BERT-base (bert-base-chinese has vocabulary 21128)
+    "cmm-patch-base": replace(_BASE, image_encoder="patch"),
+    "cmm-resnet-base": replace(_BASE, image_encoder="resnet", resnet="resnet50"),
 }
+
+
+def timm_model(name: str, weights: Path | None, **kwargs: object) -> nn.Module:
+    """A timm model; with `weights`, its pre-trained checkpoint is read from that local file."""
+    if weights is not None and not weights.is_file():
+        raise FileNotFoundError(f"image weights not found: {weights}")
+    overlay = {"file": str(weights)} if weights is not None else None
+    return timm.create_model(name, pretrained=weights is not None, pretrained_cfg_overlay=overlay, **kwargs)
 
 
 class ImageStream(nn.Module):
     """Image → ([CLS], patch embeddings), both of size `width`."""
 
-    def __init__(self, config: CMMConfig) -> None:
+    def __init__(self, config: CMMConfig, weights: Path | None = None) -> None:
         super().__init__()
         self.kind = config.image_encoder
         patches = (config.image_size // config.patch_size) ** 2
         if self.kind == "vit":
-            self.encoder = VisionTransformer(
+            self.encoder = timm_model(
+                config.vit,
+                weights,
                 img_size=config.image_size,
                 patch_size=config.patch_size,
                 embed_dim=config.width,
@@ -59,7 +79,7 @@ class ImageStream(nn.Module):
             self.encoder = nn.Conv2d(3, config.width, config.patch_size, stride=config.patch_size)
             self.position = nn.Parameter(torch.zeros(1, patches, config.width))
         elif self.kind == "resnet":
-            self.encoder = timm.create_model(config.resnet, pretrained=False, features_only=True, out_indices=(3,))
+            self.encoder = timm_model(config.resnet, weights, features_only=True, out_indices=(3,))
             self.project = nn.Linear(self.encoder.feature_info.channels()[-1], config.width)
         else:
             raise ValueError(f"unknown image encoder '{self.kind}' (vit, patch or resnet)")
@@ -76,25 +96,33 @@ class ImageStream(nn.Module):
         return patches.mean(dim=1) + self.cls[:, 0], patches
 
 
+def bert_config(width: int, depth: int, heads: int, vocab_size: int, max_positions: int) -> BertConfig:
+    """A BERT config of the given sizes (feed-forward 4 x width)."""
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=width,
+        num_hidden_layers=depth,
+        num_attention_heads=heads,
+        intermediate_size=4 * width,
+        max_position_embeddings=max_positions,
+    )
+
+
 class TwoStreamCMM(nn.Module):
     """Image and text streams with a dot-product match score; heads for MLM and masked patch regression."""
 
-    def __init__(self, config: CMMConfig) -> None:
+    def __init__(self, config: CMMConfig, image_weights: Path | None = None, text_weights: Path | None = None) -> None:
         super().__init__()
         self.config = config
-        self.image = ImageStream(config)
-        self.text = BertModel(
-            BertConfig(
-                vocab_size=config.vocab_size,
-                hidden_size=config.width,
-                num_hidden_layers=config.depth,
-                num_attention_heads=config.heads,
-                intermediate_size=4 * config.width,
-                max_position_embeddings=config.max_text,
-            ),
-            add_pooling_layer=False,
-        )
-        self.mlm_head = nn.Linear(config.width, config.vocab_size)
+        self.image = ImageStream(config, image_weights)
+        if text_weights is not None:
+            self.text = BertModel.from_pretrained(str(text_weights), add_pooling_layer=False)
+        else:
+            self.text = BertModel(
+                bert_config(config.width, config.depth, config.heads, config.vocab_size, config.max_text),
+                add_pooling_layer=False,
+            )
+        self.mlm_head = nn.Linear(config.width, self.text.config.vocab_size)
         self.patch_head = nn.Linear(2 * config.width, config.width)
 
     def encode_image(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -103,13 +131,44 @@ class TwoStreamCMM(nn.Module):
     def encode_text(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.text(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
+    def image_embedding(self, images: torch.Tensor) -> torch.Tensor:
+        """The unit-length image [CLS]: computed once, offline, and stored."""
+        return F.normalize(self.encode_image(images)[0], dim=-1)
+
+    def text_embedding(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """The unit-length text [CLS]: computed online for a query."""
+        return F.normalize(self.encode_text(input_ids, attention_mask)[:, 0], dim=-1)
+
     def score(self, image_cls: torch.Tensor, text_cls: torch.Tensor) -> torch.Tensor:
-        """All pairs: [texts, images] dot products."""
-        return text_cls @ image_cls.T
+        """All pairs: [texts, images] dot products of the normalised embeddings (cosine, in [-1, 1])."""
+        return F.normalize(text_cls, dim=-1) @ F.normalize(image_cls, dim=-1).T
 
 
-def build_model(name: str) -> TwoStreamCMM:
-    """A model from a named config."""
+def build_model(
+    name: str,
+    vocab_size: int | None = None,
+    image_weights: Path | None = None,
+    text_weights: Path | None = None,
+) -> TwoStreamCMM:
+    """A model from a named config; optionally a vocabulary size of its own and local pre-trained weights."""
     if name not in CONFIGS:
         raise ValueError(f"unknown model '{name}': use one of {sorted(CONFIGS)}")
-    return TwoStreamCMM(CONFIGS[name])
+    config = CONFIGS[name] if vocab_size is None else replace(CONFIGS[name], vocab_size=vocab_size)
+    return TwoStreamCMM(config, image_weights, text_weights)
+
+
+def save_model(model: TwoStreamCMM, folder: Path, name: str) -> None:
+    """Weights and config into `folder` (the tokenizer is saved beside them by the trainer)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), folder / WEIGHTS_FILE)
+    (folder / CONFIG_FILE).write_text(json.dumps({"name": name, "config": asdict(model.config)}, indent=2) + "\n")
+
+
+def load_model(folder: Path) -> TwoStreamCMM:
+    """A model saved by `save_model`, in eval mode."""
+    if not (folder / WEIGHTS_FILE).is_file():
+        raise FileNotFoundError(f"no cross-modal model in {folder} (train one with `python -m kg_builder images`)")
+    saved = json.loads((folder / CONFIG_FILE).read_text())
+    model = TwoStreamCMM(CMMConfig(**saved["config"]))
+    model.load_state_dict(torch.load(folder / WEIGHTS_FILE, weights_only=True))
+    return model.eval()
