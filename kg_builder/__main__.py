@@ -12,6 +12,8 @@ from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
 DEFAULT_SOURCE = REPO_ROOT / "data" / "catalog"
 DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data"
 NOISE_CNN = REPO_ROOT / "models" / "images" / "noise_cnn.pt"
+CROSSMODAL = REPO_ROOT / "models" / "crossmodal"
+PRETRAINING_EPOCHS = 10
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,10 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     harvest = commands.add_parser("harvest", help="write catalog records harvested from the shared datasets")
     harvest.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
     harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
-    images = commands.add_parser("images", help="detail-page images: generate pages, or cut and filter them")
-    images.add_argument("action", choices=["generate", "extract", "train-classifier", "pretrain-cmm"])
-    images.add_argument("--model", default="cmm-tiny", help="cross-modal config name, for pretrain-cmm")
-    images.add_argument("--epochs", type=int, default=3)
+    images = commands.add_parser(
+        "images", help="detail-page images: generate, cut and filter; train the cross-modal model; link into Neo4j"
+    )
+    images.add_argument(
+        "action", choices=["generate", "extract", "train-classifier", "pretrain-cmm", "finetune", "link"]
+    )
+    images.add_argument("--model", default="cmm-resnet-tiny", help="cross-modal config name (models/crossmodal/NAME)")
+    images.add_argument("--epochs", type=int, default=PRETRAINING_EPOCHS, help="epochs of pretrain-cmm")
     images.add_argument("--pages", type=Path, default=REPO_ROOT / "models" / "images" / "pages", help="pages folder")
     images.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "images" / "extracted")
     images.add_argument("--count", type=int, default=60, help="pages to generate")
@@ -72,13 +78,27 @@ def _images(args: argparse.Namespace) -> int:
     if args.action == "pretrain-cmm":
         from dataclasses import replace
 
-        from kg_builder.crossmodal.pretraining import PRETRAINING, ocr_pairs, pretrain
+        from kg_builder.crossmodal.data import ocr_pairs
+        from kg_builder.crossmodal.pretraining import PRETRAINING, pretrain
 
         pairs = ocr_pairs(args.out)
-        folder = REPO_ROOT / "models" / "crossmodal" / args.model
+        folder = CROSSMODAL / args.model / "pretrained"
         losses = pretrain(pairs, args.model, folder, replace(PRETRAINING, epochs=args.epochs), not args.no_progress)
         print(f"crossmodal: {args.model} pre-trained on {len(pairs)} (piece, OCR text) pairs; epoch losses {losses}")
         return 0
+    if args.action == "finetune":
+        from kg_builder.crossmodal.finetuning import train_for_linking
+
+        summary = train_for_linking(args.model, args.data, args.out, CROSSMODAL / args.model, 0, not args.no_progress)
+        test, threshold = summary["test"], summary["threshold"]
+        print(
+            f"crossmodal: {args.model} pre-trained on {summary['pretraining_pairs']} (piece, OCR text) pairs, "
+            f"fine-tuned on {summary['train_pairs']} photos; test AUC {test['auc']:.3f}, mean recall "
+            f"{test['mean_recall']:.3f}; link threshold {threshold['threshold']} (validation F1 {threshold['f1']})"
+        )
+        return 0
+    if args.action == "link":
+        return _link_images(args)
     if args.action == "train-classifier":
         examples = noise_classifier.labelled_panels(args.pages)
         noise_classifier.save(noise_classifier.train(examples, progress=not args.no_progress), args.classifier)
@@ -93,6 +113,24 @@ def _images(args: argparse.Namespace) -> int:
     (results / "extraction.json").write_text(json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n")
     for line in report.quarantined:
         print(f"quarantined {line}", file=sys.stderr)
+    print(report.summary())
+    return 0
+
+
+def _link_images(args: argparse.Namespace) -> int:
+    from kg_builder.crossmodal.encoder import CrossModalEncoder
+    from kg_builder.crossmodal.linking import catalog_images, link_images, photo_images, piece_images
+
+    folder = CROSSMODAL / args.model
+    encoder = CrossModalEncoder.load(folder)
+    threshold = json.loads((folder / "finetuning.json").read_text())["threshold"]["threshold"]
+    root = REPO_ROOT
+    images = catalog_images(DEFAULT_SOURCE, root) + photo_images(args.data, root)
+    if (args.out / "pieces.jsonl").is_file():
+        images = piece_images(args.out, root) + images
+    settings = Neo4jSettings.from_env()
+    with connect(settings) as driver:
+        report = link_images(driver, encoder, images, threshold, root, settings.database, not args.no_progress)
     print(report.summary())
     return 0
 

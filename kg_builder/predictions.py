@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kg_builder.writer import batches
@@ -64,14 +64,26 @@ ON CREATE SET r.source = $source, r.score = row.score, r.predicted = true"""
 
 
 def replace_predictions(
-    driver: Driver, write: str, remove: str, rows: Sequence[dict[str, Any]], source: str, database: str = "neo4j"
+    driver: Driver,
+    write: str | Mapping[str, str],
+    remove: str,
+    rows: Sequence[dict[str, Any]],
+    source: str,
+    database: str = "neo4j",
+    **parameters: Any,
 ) -> tuple[int, int]:
-    """Write this run's predictions, then delete the ones of earlier runs; returns (written, removed)."""
+    """Write this run's predictions, then delete the ones of earlier runs; returns (written, removed).
+
+    `write` is one query, or one query per node label with rows going by their `label` (labels cannot be
+    query parameters); `parameters` go to the remove query."""
     run = _run_key(rows)
-    for batch in batches(rows):
-        driver.execute_query(write, rows=batch, source=source, run=run, database_=database)
-    removed = driver.execute_query(remove, source=source, run=run, database_=database).records[0]["removed"]
-    return len(rows), removed
+    queries = {None: write} if isinstance(write, str) else write
+    for label, query in queries.items():
+        group = [row for row in rows if label is None or row["label"] == label]
+        for batch in batches(group):
+            driver.execute_query(query, rows=batch, source=source, run=run, database_=database)
+    removed = driver.execute_query(remove, source=source, run=run, database_=database, **parameters)
+    return len(rows), removed.records[0]["removed"]
 
 
 def write_rows(driver: Driver, query: str, rows: Sequence[dict[str, Any]], source: str, database: str = "neo4j") -> int:

@@ -13,6 +13,7 @@ from neo4j import Driver
 
 DEMO_CATALOG = REPO_ROOT / "data" / "catalog"
 TEST_PREFIX = "pytest-"
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import torch
 
-from kg_builder.textmodels.metrics import roc_auc
+from kg_builder.textmodels.metrics import Scores, best_threshold, roc_auc
 
 CANDIDATES = 10
 RECALL_AT = (1, 5, 10)
@@ -56,3 +56,10 @@ def retrieval_recalls(scores: torch.Tensor, text_of_image: Sequence[int]) -> dic
         result[f"image_to_text_r{k}"] = recall_at_k(scores.T, [{t} for t in text_of_image], k)
     result["mean_recall"] = sum(result.values()) / len(result)
     return result
+
+
+def candidate_threshold(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> Scores:
+    """The link threshold with the best F1 over the candidate pairs (own image = positive)."""
+    values = [float(scores[s.text, image]) for s in sets for image in s.images]
+    labels = [int(n == 0) for s in sets for n in range(len(s.images))]
+    return best_threshold(values, labels)

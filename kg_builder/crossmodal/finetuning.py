@@ -12,7 +12,9 @@ import torch
 from transformers import BertTokenizer
 
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
-from kg_builder.crossmodal.data import Pair
+from kg_builder.crossmodal.data import Pair, ocr_pairs, product_photos, split_photos
+from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.crossmodal.evaluation import candidate_auc, candidate_sets, candidate_threshold, retrieval_recalls
 from kg_builder.crossmodal.losses import contrastive_loss
 from kg_builder.crossmodal.model import TwoStreamCMM, load_model, save_model
 from kg_builder.crossmodal.pretraining import PRETRAINING, new_model, pretrain
@@ -74,3 +76,27 @@ def train_matcher(
         pretrain(pretraining_pairs, model_name, start, settings, progress, vocabulary=[p.text for p in pairs])
     model, tokenizer, _ = finetune(pairs, folder, start, replace(finetuning, seed=seed), progress)
     return model, tokenizer
+
+
+def train_for_linking(
+    model_name: str, data_dir: Path, extracted_dir: Path, folder: Path, seed: int = 0, progress: bool = True
+) -> dict[str, object]:
+    """Pre-train (when pieces were extracted) and fine-tune on the real photos' training split; choose the link
+    threshold on the validation photos and measure the test photos. Saved in `folder`/finetuning.json."""
+    split = split_photos(product_photos(data_dir), seed)
+    pieces = ocr_pairs(extracted_dir) if (extracted_dir / "pieces.jsonl").is_file() else []
+    model, tokenizer = train_matcher(model_name, split.train, pieces, folder, seed, progress)
+    encoder = CrossModalEncoder(model, tokenizer, folder.name)
+    measured: dict[str, object] = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
+    for name, pairs in (("validation", split.val), ("test", split.test)):
+        texts = sorted({p.text for p in pairs})
+        scores = encoder.texts(texts) @ encoder.images([p.image for p in pairs]).T
+        text_of_image = [texts.index(p.text) for p in pairs]
+        sets = candidate_sets(text_of_image, seed)
+        recalls = retrieval_recalls(scores, text_of_image)
+        measured[name] = {"photos": len(pairs), "auc": candidate_auc(scores, sets), **recalls}
+        if name == "validation":
+            measured["threshold"] = candidate_threshold(scores, sets).as_dict()
+    summary = json.loads((folder / "finetuning.json").read_text()) | measured
+    (folder / "finetuning.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary

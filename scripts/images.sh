@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The multi-modal stages of the MKG (issue 4), each run only when its output is missing (delete it to redo):
+# training and test detail pages, the noise CNN, cutting + OCR filtering, the cross-modal model
+# (pre-training on pieces + OCR text, fine-tuning on real product photos), then HAS_IMAGE links and the
+# image vector index in Neo4j (always; idempotent). Usage: scripts/images.sh [shared data folder]
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+DATA="${1:-../shared/data}"
+MODEL="${CMM_MODEL:-cmm-resnet-tiny}"
+images() { "$APP_VENV/bin/python" -m kg_builder images "$@" --data "$DATA" --model "$MODEL"; }
+M=models/images
+[ -s "$M/train_pages/truth.jsonl" ] || images generate --pages "$M/train_pages" --count 60 --seed 3
+[ -s "$M/noise_cnn.pt" ] || images train-classifier --pages "$M/train_pages"
+[ -s "$M/pages/truth.jsonl" ] || images generate --pages "$M/pages" --count 60 --seed 11
+[ -s "$M/extracted/pieces.jsonl" ] || images extract --pages "$M/pages" --out "$M/extracted"
+[ -s "models/crossmodal/$MODEL/cmm.pt" ] || images finetune --out "$M/extracted"
+images link --out "$M/extracted"

@@ -1,0 +1,133 @@
+"""Image links in the real Neo4j: HAS_IMAGE {score, model} above the threshold, curated links kept, re-runs converge,
+the vector index ranks an item's images for a text query; and the demo graph has them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from kg_builder.build import build_graph
+from kg_builder.config import REPO_ROOT
+from kg_builder.crossmodal.data import Pair
+from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.crossmodal.finetuning import finetune
+from kg_builder.crossmodal.image_search import ImageSearch
+from kg_builder.crossmodal.linking import IMAGE_INDEX, TOP_K, ImageRecord, link_images
+from kg_builder.textmodels.classifier import TrainSettings
+from neo4j import Driver
+from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
+
+SOURCE = f"{TEST_PREFIX}cross_modal"
+COLOURS = {"red": (220, 30, 30), "blue": (30, 30, 220), "green": (30, 200, 30)}
+TEXTS = {"red": "测试面膜一号 test mask one", "blue": "Test mask two", "green": "test licorice 测试甘草"}
+DEMO_MODEL = REPO_ROOT / "models" / "crossmodal" / "cmm-resnet-tiny"
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> CrossModalEncoder:
+    """A tiny model that learned which colour goes with which test entity."""
+    folder = tmp_path_factory.mktemp("cmm")
+    pairs = []
+    for name, colour in COLOURS.items():
+        for shade in range(3):
+            path = folder / f"{name}{shade}.png"
+            Image.fromarray(np.full((40, 40, 3), np.array(colour) + 10 * shade, dtype=np.uint8)).save(path)
+            pairs.append(Pair(path, TEXTS[name], key=name))
+    settings = TrainSettings(epochs=40, batch_size=3, learning_rate=2e-3, seed=1)
+    model, tokenizer, _ = finetune(pairs, folder / "model", "cmm-patch-tiny", settings, progress=False)
+    return CrossModalEncoder(model, tokenizer, "pytest-cmm")
+
+
+def _images(tmp_path: Path) -> list[ImageRecord]:
+    records = []
+    for name, colour in COLOURS.items():
+        path = tmp_path / f"{name}.png"
+        Image.fromarray(np.full((50, 50, 3), colour, dtype=np.uint8)).save(path)
+        records.append(ImageRecord(f"{TEST_PREFIX}img-{name}", path, "photo", name, "test"))
+    return records
+
+
+def _links(driver: Driver) -> list[dict]:
+    return [
+        r.data()
+        for r in driver.execute_query(
+            "MATCH (s)-[r:HAS_IMAGE]->(img:Image) WHERE s.id STARTS WITH $p "
+            "RETURN s.id AS subject, img.id AS image, r.score AS score, r.model AS model, r.source AS source "
+            "ORDER BY subject, image",
+            p=TEST_PREFIX,
+        ).records
+    ]
+
+
+def test_links_respect_threshold_and_top_k_keep_curated_links_and_converge(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path, encoder: CrossModalEncoder
+) -> None:
+    root = mini_catalog(tmp_path / "catalog")
+    (root / "images").mkdir()
+    Image.fromarray(np.full((30, 30, 3), 128, dtype=np.uint8)).save(root / "images" / "grey.png")
+    curated = {"id": f"{TEST_PREFIX}img-curated", "path": "images/grey.png", "subject": f"{TEST_PREFIX}item1"}
+    write_jsonl(root / "images.jsonl", [curated | {"subject_kind": "items", "caption": "grey", "source": "test"}])
+    assert build_graph(driver, root, progress=False).errors == []
+    images = _images(tmp_path) + [ImageRecord(curated["id"], root / "images" / "grey.png", "curated", "x", "y")]
+
+    report = link_images(driver, encoder, images, 0.2, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
+    links = _links(driver)
+    model_links = [link for link in links if link["source"] == SOURCE]
+    assert model_links and sum(report.links.values()) == len(model_links)
+    assert all(link["score"] >= 0.2 and link["model"] == "pytest-cmm" for link in model_links)
+    per_subject = [link["subject"] for link in model_links]
+    assert max(per_subject.count(s) for s in per_subject) <= TOP_K
+    assert {"subject": f"{TEST_PREFIX}item1", "image": curated["id"], "score": 1.0, "model": "curated"}.items() <= (
+        next(link for link in links if link["image"] == curated["id"]).items()
+    )
+    caption = driver.execute_query("MATCH (i:Image {id: $id}) RETURN i.caption AS c", id=curated["id"]).records
+    assert caption[0]["c"] == "grey"  # the linker embedded the curated image but did not rewrite it
+
+    again = link_images(driver, encoder, images, 0.2, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
+    assert _links(driver) == links and again.removed_links == 0
+    stricter = link_images(driver, encoder, images, 0.9, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
+    remaining = [link for link in _links(driver) if link["source"] == SOURCE]
+    assert all(link["score"] >= 0.9 for link in remaining)
+    assert stricter.removed_links == len(model_links) - len(remaining)
+
+
+def test_a_text_query_ranks_an_items_images_through_the_stored_embeddings(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path, encoder: CrossModalEncoder
+) -> None:
+    assert build_graph(driver, mini_catalog(tmp_path / "catalog"), progress=False).errors == []
+    images = _images(tmp_path)
+    link_images(driver, encoder, images, -1.0, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
+    search = ImageSearch(driver, encoder)
+    ranked = search.rank_item_images(f"{TEST_PREFIX}item1", TEXTS["red"])
+    assert len(ranked) == TOP_K and [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    assert ranked[0].id == f"{TEST_PREFIX}img-red"
+    assert search.rank_item_images(f"{TEST_PREFIX}item2", TEXTS["blue"])[0].id == f"{TEST_PREFIX}img-blue"
+    counts = driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"]
+    hostile = search.search("x'}) MATCH (n) DETACH DELETE n // 🍓 面膜", limit=3)
+    assert len(hostile) == 3 and driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == counts
+    with pytest.raises(ValueError, match="empty image query"):
+        search.search("  ")
+    with pytest.raises(ValueError, match="unknown entity label"):
+        search.rank_entity_images("User", "u1", "x")
+
+
+def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vector_index(driver: Driver) -> None:
+    threshold = json.loads((DEMO_MODEL / "finetuning.json").read_text())["threshold"]["threshold"]
+    links = driver.execute_query(
+        "MATCH (s)-[r:HAS_IMAGE {source: 'cross_modal'}]->(img:Image) "
+        "RETURN labels(s)[0] AS label, min(r.score) AS lowest, collect(DISTINCT r.model) AS models, count(*) AS n"
+    ).records
+    assert {r["label"] for r in links} >= {"Item"}
+    assert all(r["lowest"] >= threshold and r["models"] == [DEMO_MODEL.name] for r in links)
+    index = driver.execute_query(
+        "SHOW VECTOR INDEXES YIELD name, state, labelsOrTypes, properties WHERE name = $n RETURN *", n=IMAGE_INDEX
+    ).records
+    assert index and index[0]["state"] == "ONLINE" and index[0]["properties"] == ["embedding"]
+    embedded = driver.execute_query("MATCH (i:Image) WHERE i.embedding IS NOT NULL RETURN count(i) AS n").records
+    assert embedded[0]["n"] >= 300  # pieces of the generated pages, the real photos and the curated images
+    search = ImageSearch(driver, CrossModalEncoder.load(DEMO_MODEL))
+    assert len(search.search("Arla Natural Yoghurt", limit=5)) == 5
