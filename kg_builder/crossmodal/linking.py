@@ -1,8 +1,11 @@
 """Images into the MKG: Image nodes with their embeddings in a vector index, and HAS_IMAGE {score, model} links
 from items, property values, POIs, problems and scenarios to the images the cross-modal model matches with them.
 
-Each entity gets at most `top_k` images, each scoring at least the threshold chosen on the validation photos
-when the model was fine-tuned. Links of an earlier run are replaced; curated links are never touched.
+As in the paper, an entity's candidate images are those of the items that have it: an item's own detail-page
+pieces and photos; for a property value, POI, problem or scenario, the images of the items reached through
+HAS_PROPERTY, HAS_POI, NEED and CAUSE. Each entity links to at most `top_k` candidates, each scoring at least the
+threshold chosen on the validation photos when the model was fine-tuned. Links of an earlier run are replaced;
+curated links and curated images are never rewritten.
 """
 
 from __future__ import annotations
@@ -31,11 +34,21 @@ IMAGE_INDEX = "image_embeddings"
 LINKED_LABELS = (ITEM, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
 TOP_K = 3
 
-READ_ENTITIES = f"""
-MATCH (n) WHERE ({" OR ".join(f"n:{label}" for label in LINKED_LABELS)}) AND n.id STARTS WITH $scope
-RETURN n.id AS id, [l IN labels(n) WHERE l IN $labels][0] AS label,
-       [x IN [n.title, n.value, n.name_en, n.name_zh] WHERE x IS NOT NULL AND trim(x) <> ''] AS names
-ORDER BY n.id"""
+_NAMES = "[x IN [n.title, n.value, n.name_en, n.name_zh] WHERE x IS NOT NULL AND trim(x) <> '']"
+# The items whose images an entity may link to (the paper's candidates: images of the items that have it).
+_ITEMS_OF = {
+    ITEM: f"MATCH (n:{ITEM}) WITH n, n AS i",
+    PROPERTY_VALUE: f"MATCH (i:{ITEM})-[:HAS_PROPERTY]->(n:{PROPERTY_VALUE})",
+    POI: f"MATCH (i:{ITEM})-[:HAS_POI]->(n:{POI})",
+    PROBLEM: f"MATCH (i:{ITEM})-[:HAS_POI]->(:{POI})<-[:NEED]-(n:{PROBLEM})",
+    SCENARIO: f"MATCH (i:{ITEM})-[:HAS_POI]->(:{POI})<-[:NEED]-(:{PROBLEM})<-[:CAUSE]-(n:{SCENARIO})",
+}
+READ_CANDIDATES = "\nUNION ALL\n".join(
+    f"""{match}
+WHERE n.id STARTS WITH $scope AND i.id IN $items_with_images
+RETURN n.id AS id, '{label}' AS label, {_NAMES} AS names, collect(DISTINCT i.id) AS items"""
+    for label, match in _ITEMS_OF.items()
+)
 
 # Every image gets its embedding; only the images the linker created are described (and later removed) by it,
 # so a curated image keeps its path, caption and source.
@@ -46,7 +59,7 @@ ON CREATE SET img.created_by = 'linker'
 SET img.embedding = row.embedding, img.embedding_model = $model
 WITH img, row WHERE img.created_by = 'linker'
 SET img.path = row.path, img.kind = row.kind, img.caption = row.caption, img.source = row.source,
-    img.page_item = row.page_item, img.linker_run = $run"""
+    img.item = row.item, img.linker_run = $run"""
 
 REMOVE_OLD_IMAGES = f"""
 MATCH (img:{IMAGE}) WHERE img.linker_run IS NOT NULL AND img.linker_run <> $run AND img.id STARTS WITH $scope
@@ -82,28 +95,27 @@ class ImageRecord:
     kind: str  # piece | photo
     caption: str
     source: str
-    page_item: str | None = None  # the item whose detail page a piece was cut from
+    item: str | None = None  # the catalog item it shows: its detail page, its photos
 
 
 @dataclass
 class LinkReport:
-    """What a linking run wrote, and how often links reached an image known to belong to the entity."""
+    """What a linking run wrote."""
 
     images: int = 0
+    entities_with_candidates: int = 0
+    candidates: int = 0  # (entity, candidate image) pairs scored
     links: dict[str, int] = field(default_factory=dict)
     removed_links: int = 0
     threshold: float = 0.0
     model: str = ""
-    known_links: int = 0  # links from an entity whose own images are known (grocery items, page items)
-    correct_known_links: int = 0
 
     def summary(self) -> str:
         per_label = ", ".join(f"{label} {count}" for label, count in self.links.items())
-        precision = self.correct_known_links / self.known_links if self.known_links else float("nan")
         return (
-            f"link-images: {self.images} images embedded ({self.model}); HAS_IMAGE links at score >= "
-            f"{self.threshold:.3f}, top {TOP_K}: {per_label}; {self.removed_links} links of an earlier run removed; "
-            f"links to an entity's own images: {self.correct_known_links}/{self.known_links} ({precision:.2f})"
+            f"link-images: {self.images} images embedded ({self.model}); {self.entities_with_candidates} entities "
+            f"with candidate images ({self.candidates} pairs scored); HAS_IMAGE at score >= {self.threshold:.3f}, "
+            f"top {TOP_K}: {per_label}; {self.removed_links} links of an earlier run removed"
         )
 
 
@@ -150,7 +162,8 @@ def catalog_images(catalog_dir: Path, root: Path) -> list[ImageRecord]:
         path = catalog_dir / row["path"]
         if path.is_file():
             relative = Path(_relative(path, root))
-            records.append(ImageRecord(row["id"], relative, "curated", row["caption"], row["source"]))
+            item = row["subject"] if row["subject_kind"] == "items" else None
+            records.append(ImageRecord(row["id"], relative, "curated", row["caption"], row["source"], item))
     return records
 
 
@@ -193,7 +206,7 @@ def link_images(
             "kind": record.kind,
             "caption": record.caption,
             "source": record.source,
-            "page_item": record.page_item,
+            "item": record.item,
             "embedding": [round(x, 6) for x in vector.tolist()],
         }
         for record, vector in zip(images, embeddings, strict=True)
@@ -203,15 +216,23 @@ def link_images(
     for batch in tqdm(batches(image_rows, 200), desc="write images", disable=not progress, file=sys.stderr):
         driver.execute_query(WRITE_IMAGES, rows=batch, model=encoder.name, run=run, database_=database)
     driver.execute_query(REMOVE_OLD_IMAGES, run=run, scope=scope, database_=database)
-    entities = driver.execute_query(READ_ENTITIES, labels=list(LINKED_LABELS), scope=scope, database_=database).records
+    columns_of_item: dict[str, list[int]] = {}
+    for column, record in enumerate(images):
+        if record.item:
+            columns_of_item.setdefault(record.item, []).append(column)
+    entities = driver.execute_query(
+        READ_CANDIDATES, items_with_images=sorted(columns_of_item), scope=scope, database_=database
+    ).records
     entities = [e for e in entities if e["names"]]
+    report.entities_with_candidates = len(entities)
     texts = [" ".join(dict.fromkeys(e["names"]))[:200] for e in entities]
     scores = encoder.texts(texts) @ embeddings.T
-    best = scores.topk(min(TOP_K, len(images)), dim=1)
-    owners = {record.page_item for record in images}
     rows: list[dict[str, Any]] = []
-    for entity, values, columns in zip(entities, best.values.tolist(), best.indices.tolist(), strict=True):
-        for value, column in zip(values, columns, strict=True):
+    for entity, row_scores in zip(entities, scores, strict=True):
+        candidates = sorted({c for item in entity["items"] for c in columns_of_item[item]})
+        report.candidates += len(candidates)
+        ranked = sorted(((float(row_scores[c]), c) for c in candidates), key=lambda pair: (-pair[0], pair[1]))
+        for value, column in ranked[:TOP_K]:
             if value >= threshold:
                 rows.append(
                     {
@@ -222,9 +243,6 @@ def link_images(
                         "model": encoder.name,
                     }
                 )
-                if entity["id"] in owners:
-                    report.known_links += 1
-                    report.correct_known_links += images[column].page_item == entity["id"]
     for label in LINKED_LABELS:
         report.links[label] = sum(row["label"] == label for row in rows)
     _, report.removed_links = replace_predictions(

@@ -42,12 +42,15 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> CrossModalEncoder:
     return CrossModalEncoder(model, tokenizer, "pytest-cmm")
 
 
+OWNER = {"red": f"{TEST_PREFIX}item1", "green": f"{TEST_PREFIX}item1", "blue": f"{TEST_PREFIX}item2"}
+
+
 def _images(tmp_path: Path) -> list[ImageRecord]:
     records = []
     for name, colour in COLOURS.items():
         path = tmp_path / f"{name}.png"
         Image.fromarray(np.full((50, 50, 3), colour, dtype=np.uint8)).save(path)
-        records.append(ImageRecord(f"{TEST_PREFIX}img-{name}", path, "photo", name, "test"))
+        records.append(ImageRecord(f"{TEST_PREFIX}img-{name}", path, "photo", name, "test", OWNER[name]))
     return records
 
 
@@ -72,7 +75,8 @@ def test_links_respect_threshold_and_top_k_keep_curated_links_and_converge(
     curated = {"id": f"{TEST_PREFIX}img-curated", "path": "images/grey.png", "subject": f"{TEST_PREFIX}item1"}
     write_jsonl(root / "images.jsonl", [curated | {"subject_kind": "items", "caption": "grey", "source": "test"}])
     assert build_graph(driver, root, progress=False).errors == []
-    images = _images(tmp_path) + [ImageRecord(curated["id"], root / "images" / "grey.png", "curated", "x", "y")]
+    grey = ImageRecord(curated["id"], root / "images" / "grey.png", "curated", "x", "y", f"{TEST_PREFIX}item1")
+    images = _images(tmp_path) + [grey]
 
     report = link_images(driver, encoder, images, 0.2, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
     links = _links(driver)
@@ -81,6 +85,11 @@ def test_links_respect_threshold_and_top_k_keep_curated_links_and_converge(
     assert all(link["score"] >= 0.2 and link["model"] == "pytest-cmm" for link in model_links)
     per_subject = [link["subject"] for link in model_links]
     assert max(per_subject.count(s) for s in per_subject) <= TOP_K
+    owners = OWNER | {"curated": f"{TEST_PREFIX}item1"}
+    item_links = [link for link in model_links if link["subject"].startswith(f"{TEST_PREFIX}item")]
+    assert all(owners[link["image"].rsplit("-", 1)[1]] == link["subject"] for link in item_links)  # own images only
+    value = [link["image"] for link in model_links if "licorice" in link["subject"]]
+    assert value and all(owners[image.rsplit("-", 1)[1]] == f"{TEST_PREFIX}item1" for image in value)
     assert {"subject": f"{TEST_PREFIX}item1", "image": curated["id"], "score": 1.0, "model": "curated"}.items() <= (
         next(link for link in links if link["image"] == curated["id"]).items()
     )
@@ -103,9 +112,10 @@ def test_a_text_query_ranks_an_items_images_through_the_stored_embeddings(
     link_images(driver, encoder, images, -1.0, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
     search = ImageSearch(driver, encoder)
     ranked = search.rank_item_images(f"{TEST_PREFIX}item1", TEXTS["red"])
-    assert len(ranked) == TOP_K and [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+    assert len(ranked) == 2 and [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
     assert ranked[0].id == f"{TEST_PREFIX}img-red"
-    assert search.rank_item_images(f"{TEST_PREFIX}item2", TEXTS["blue"])[0].id == f"{TEST_PREFIX}img-blue"
+    assert [r.id for r in search.rank_item_images(f"{TEST_PREFIX}item2", "anything")] == [f"{TEST_PREFIX}img-blue"]
+    assert search.rank_item_images(f"{TEST_PREFIX}item1", TEXTS["green"])[0].id == f"{TEST_PREFIX}img-green"
     counts = driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"]
     hostile = search.search("x'}) MATCH (n) DETACH DELETE n // 🍓 面膜", limit=3)
     assert len(hostile) == 3 and driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == counts
