@@ -30,14 +30,18 @@ def _entity(tracker: Tracker, name: str) -> str | None:
 
 
 def _send(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
-    dispatcher.utter_message(text=reply.text, json_message=reply.payload)
+    dispatcher.utter_message(text=reply.text, json_message=reply.payload, buttons=reply.buttons or None)
     for image in reply.images:
         dispatcher.utter_message(image=image)
+    if reply.video:
+        dispatcher.utter_message(attachment={"type": "video", "payload": {"title": reply.text, "src": reply.video}})
     events: list[EventType] = []
     if reply.listed_items is not None:
         events.append(SlotSet("listed_items", reply.listed_items))
     if reply.item_in_focus is not None:
         events.append(SlotSet("item_in_focus", reply.item_in_focus))
+    if reply.needs is not None:
+        events.append(SlotSet("needs_in_focus", reply.needs))
     return events
 
 
@@ -100,6 +104,48 @@ class ActionAnswerProperty(Action):
                 category=_entity(tracker, "category"),
             ),
         )
+
+
+class ActionRecommend(Action):
+    """Recommend items for the user's situation, with the path scenario → problem → POI → value as reason."""
+
+    def name(self) -> str:
+        return "action_recommend"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        return _guarded(dispatcher, tracker, lambda: assistant().recommend(text))
+
+
+class ActionMakeVideo(Action):
+    """Render (or reuse) the short video of the item in focus and send it."""
+
+    def name(self) -> str:
+        return "action_make_video"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        return _guarded(
+            dispatcher,
+            tracker,
+            lambda: assistant().video(
+                text,
+                tracker.get_slot("item_in_focus"),
+                tracker.get_slot("listed_items"),
+                tracker.get_slot("needs_in_focus"),
+            ),
+        )
+
+
+class ActionAnswerFaq(Action):
+    """Answer a store question from the most similar FAQ, or pass it on to the host."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        return _guarded(dispatcher, tracker, lambda: assistant().faq(text, tracker.get_slot("item_in_focus")))
 
 
 class ActionUtterLocalized(Action):

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from actions import replies
 from actions.entity_linking import EntityLinker
+from actions.faq import FaqAnswerer, FaqMatch
 from actions.graph_store import GraphStore, ItemCard
 from actions.language import detect_language
+from actions.media import media_url
 from actions.ordinals import ordinal_index
+from actions.recommendation import Recommender
 from actions.retrieval import ItemRetriever
-
-CATALOG_DIR = Path(__file__).resolve().parent.parent / "data" / "catalog"
-
-
-def image_url(path: str) -> str:
-    """Where an image can be opened: IMAGE_BASE_URL + path, else the local file."""
-    if path.startswith(("http://", "https://")):
-        return path
-    base = os.environ.get("IMAGE_BASE_URL")
-    return f"{base.rstrip('/')}/{path}" if base else (CATALOG_DIR / path).as_uri()
+from actions.video import VideoMaker
 
 
 @dataclass
@@ -34,6 +26,9 @@ class Reply:
     listed_items: list[str] | None = None  # None: leave the slot as it is
     item_in_focus: str | None = None
     payload: dict[str, Any] | None = None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    needs: dict[str, list[str]] | None = None  # the scenarios / problems / POIs the conversation is about
+    video: str | None = None  # URL of an MP4
 
 
 class ShoppingAssistant:
@@ -43,6 +38,9 @@ class ShoppingAssistant:
         self._store = store
         self._linker = linker or EntityLinker.from_store(store)
         self._retriever = ItemRetriever(store, self._linker)
+        self._recommender = Recommender(store)
+        self._videos = VideoMaker(store)
+        self._faq: FaqAnswerer | None = None
 
     def search(self, text: str, category: str | None = None, brand: str | None = None) -> Reply:
         """Find items for a request and list them (or show the card when only one fits)."""
@@ -58,6 +56,69 @@ class ShoppingAssistant:
             listed_items=ids,
             item_in_focus=None,
             payload={"type": "item_list", "items": ids},
+        )
+
+    def recommend(self, text: str) -> Reply:
+        """Items for the user's situation along scenario → problem → POI → value → item, the path as reason."""
+        language = detect_language(text)
+        needs = self._recommender.needs(text)
+        found = self._recommender.recommend(needs)
+        if not found:
+            return Reply(replies.no_recommendation(language, bool(needs)))
+        ids = [rec.item.id for rec in found]
+        return Reply(
+            replies.recommendation_list(found, language),
+            listed_items=ids,
+            payload={"type": "recommendation", "items": ids, "paths": [rec.reason for rec in found]},
+            needs={"scenarios": needs.scenarios, "problems": needs.problems, "pois": needs.pois},
+        )
+
+    def faq(self, text: str, focus: str | None = None) -> Reply:
+        """The most similar FAQ when the matcher is confident, else: not known, passed on to the host."""
+        language = detect_language(text)
+        found = self._faq_match(text, language)
+        if found is None or not found.confident:
+            payload = {"type": "pass_to_host", "question": text[:500], "best_faq": found.id if found else None}
+            return Reply(replies.message("pass_to_host", language), item_in_focus=focus, payload=payload)
+        return self._faq_reply(found, language, focus)
+
+    def _faq_match(self, text: str, language: str) -> FaqMatch | None:
+        if self._faq is None:
+            try:
+                self._faq = FaqAnswerer(self._store)
+            except FileNotFoundError:
+                return None  # no trained matcher: every FAQ question goes to the host
+        return self._faq.best(text, language)
+
+    def _faq_reply(self, found: FaqMatch, language: str, focus: str | None) -> Reply:
+        return Reply(
+            replies.faq_answer(found.question, found.answer, language),
+            item_in_focus=focus,
+            payload={"type": "faq", "faq": found.id, "score": round(found.score, 3)},
+        )
+
+    def video(
+        self,
+        text: str,
+        focus: str | None,
+        listed: list[str] | None = None,
+        needs: dict[str, list[str]] | None = None,
+    ) -> Reply:
+        """A short video of the item in focus (or the listed one named by an ordinal) along its cognitive path,
+        through the needs the conversation is about when there are any."""
+        language = detect_language(text)
+        index = ordinal_index(text, len(listed or []))
+        item_id = (listed or [])[index] if index is not None else focus
+        made = self._videos.video(item_id, language, needs) if item_id else None
+        if made is None:
+            return Reply(replies.message("which_item", language))
+        path, scenes = made
+        url = media_url(str(path))
+        return Reply(
+            replies.video_text([scene.caption for scene in scenes], language),
+            item_in_focus=item_id,
+            video=url,
+            payload={"type": "video", "item": item_id, "src": url, "captions": [s.caption for s in scenes]},
         )
 
     def choose(self, text: str, listed: list[str], ordinal: str | None = None) -> Reply:
@@ -89,14 +150,19 @@ class ShoppingAssistant:
         if item_id is None:
             return Reply(replies.message("which_item", language))
         if property_id is None:
+            found = self._faq_match(text, language)
+            if found and found.confident:
+                return self._faq_reply(found, language, item_id)
             return Reply(replies.message("which_property", language), item_in_focus=item_id)
         card = self._store.item_card(item_id)
         if card is None:
             return Reply(replies.message("which_item", language), item_in_focus=None)
         values = self._store.property_values(item_id, property_id)
+        if not values:
+            return self.faq(text, item_id)
         name_zh, name_en = self._store.property_names(property_id)
         text_out = replies.property_answer(card.summary.title, name_zh, name_en, values, language)
-        images = [image_url(path) for value in values for path in value.images]
+        images = [media_url(path) for value in values for path in value.images]
         return Reply(
             text_out,
             images=images,
@@ -128,11 +194,12 @@ class ShoppingAssistant:
         card: ItemCard | None = self._store.item_card(item_id)
         if card is None:
             return Reply(replies.message("which_item", language), item_in_focus=None)
-        images = [image_url(image["path"]) for image in card.images]
+        images = [media_url(image["path"]) for image in card.images]
         return Reply(
-            replies.card_text(card, language, image_url),
+            replies.card_text(card, language, media_url),
             images=images,
             listed_items=listed,
             item_in_focus=item_id,
             payload={"type": "item_card", "item": item_id, "title": card.summary.title, "images": images},
+            buttons=[{"title": replies.message("video_button", language), "payload": "/ask_video"}],
         )

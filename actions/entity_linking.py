@@ -7,7 +7,16 @@ from dataclasses import dataclass
 
 from actions.graph_store import GraphStore
 
-_LABEL_KIND = {"Category": "category", "Property": "property", "Brand": "brand"}
+_LABEL_KIND = {
+    "Category": "category",
+    "Property": "property",
+    "Brand": "brand",
+    "Scenario": "scenario",
+    "Problem": "problem",
+    "POI": "poi",
+}
+PRODUCT_KINDS = ("category", "property", "brand")
+NEED_KINDS = ("scenario", "problem", "poi")
 _ASCII_WORD = re.compile(r"^[\w\- ]+$", re.ASCII)
 
 
@@ -33,13 +42,16 @@ class EntityLinker:
         self._ids = {(kind, entity_id) for kind, entity_id, _ in self._names}
 
     @classmethod
-    def from_store(cls, store: GraphStore) -> EntityLinker:
-        """Load every name and alias from the graph."""
+    def from_store(cls, store: GraphStore, kinds: tuple[str, ...] = PRODUCT_KINDS) -> EntityLinker:
+        """Load every name and alias of the given kinds from the graph.
+
+        Product words and needs get separate linkers, so that a long need ("口红不沾杯") never hides a
+        category inside it."""
         return cls(
             [
                 (_LABEL_KIND[row["label"]], row["id"], name)
                 for row in store.entity_names()
-                if row["label"] in _LABEL_KIND
+                if _LABEL_KIND.get(row["label"]) in kinds
                 for name in row["names"]
             ]
         )

@@ -13,6 +13,7 @@ from neo4j import Driver
 
 ENTITY_NAMES = """
 MATCH (n) WHERE n:Category OR n:Property OR n:Brand
+   OR ((n:Scenario OR n:Problem OR n:POI) AND NOT coalesce(n.predicted, false))
 RETURN labels(n)[0] AS label, n.id AS id,
        [x IN [n.name, n.name_zh, n.name_en] + coalesce(n.aliases, []) + coalesce(n.aliases_zh, [])
              + coalesce(n.aliases_en, []) WHERE x IS NOT NULL] AS names"""
@@ -61,6 +62,64 @@ ORDER BY r.position, v.id"""
 
 PROPERTY_NAMES = """
 MATCH (p:Property {id: $property}) RETURN p.name_zh AS name_zh, p.name_en AS name_en"""
+
+
+# The cognitive path of the paper: scenario -CAUSE-> problem -NEED-> POI <-SATISFY- value <-HAS_PROPERTY- item.
+# Starts from the mentioned problems (with a mentioned scenario that causes them), else from every problem of the
+# mentioned scenarios, and from mentioned POIs; items meeting more needs rank first; curated
+# SATISFY links before predicted ones. One path per item is returned as the reason.
+RECOMMEND = """
+CALL () {
+  MATCH (p:Problem)-[:NEED]->(o:POI) WHERE p.id IN $problems
+  OPTIONAL MATCH (s:Scenario)-[:CAUSE]->(p) WHERE s.id IN $scenarios
+  RETURN s, p, o
+  UNION
+  MATCH (s:Scenario)-[:CAUSE]->(p:Problem)-[:NEED]->(o:POI) WHERE s.id IN $scenarios AND size($problems) = 0
+  RETURN s, p, o
+  UNION
+  MATCH (o:POI) WHERE o.id IN $pois
+  RETURN null AS s, null AS p, o
+}
+MATCH (o)<-[sat:SATISFY]-(v:PropertyValue)<-[:HAS_PROPERTY]-(i:Item)
+WITH i, s, p, o, v, coalesce(sat.predicted, false) AS predicted
+ORDER BY predicted, coalesce(s.id, ''), coalesce(p.id, ''), o.id, v.id
+WITH i, collect({scenario_zh: s.name_zh, scenario_en: s.name_en, problem_zh: p.name_zh, problem_en: p.name_en,
+                 poi_zh: o.name_zh, poi_en: o.name_en, value: v.value, value_en: v.name_en,
+                 predicted: predicted}) AS paths,
+     count(DISTINCT o) AS needs_met, min(CASE WHEN predicted THEN 1 ELSE 0 END) AS has_curated_path
+RETURN i.id AS item, paths[0] AS reason, needs_met
+ORDER BY has_curated_path, needs_met DESC, item
+LIMIT $limit"""
+
+
+# An item's story for its video: one cognitive path through it, each node with its images. Paths through the
+# problems and scenarios the conversation is about come first, then curated links.
+ITEM_STORY = """
+MATCH (i:Item {id: $item})
+OPTIONAL MATCH (i)-[:HAS_PROPERTY]->(v:PropertyValue)-[sat:SATISFY]->(o:POI)
+OPTIONAL MATCH (o)<-[:NEED]-(p:Problem)
+OPTIONAL MATCH (p)<-[:CAUSE]-(s:Scenario)
+WITH i, v, o, p, s, coalesce(sat.predicted, false) AS predicted
+ORDER BY CASE WHEN p.id IN $problems THEN 0 ELSE 1 END, CASE WHEN s.id IN $scenarios THEN 0 ELSE 1 END,
+         predicted, s IS NULL, p IS NULL, o IS NULL, o.id, v.id, p.id, s.id
+WITH i, collect({v: v, o: o, p: p, s: s})[0] AS path
+WITH i, path.v AS v, path.o AS o, path.p AS p, path.s AS s
+RETURN i.title AS title,
+       [(i)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS images,
+       CASE WHEN v IS NULL THEN null ELSE {value: v.value, name_en: v.name_en} END AS value,
+       [(v)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS value_images,
+       CASE WHEN o IS NULL THEN null ELSE {name_zh: o.name_zh, name_en: o.name_en} END AS poi,
+       [(o)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS poi_images,
+       CASE WHEN p IS NULL THEN null ELSE {name_zh: p.name_zh, name_en: p.name_en} END AS problem,
+       [(p)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS problem_images,
+       CASE WHEN s IS NULL THEN null ELSE {name_zh: s.name_zh, name_en: s.name_en} END AS scenario,
+       [(s)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS scenario_images"""
+
+
+FAQS = """
+MATCH (f:FAQ) WHERE f.question IS NOT NULL AND f.answer IS NOT NULL
+RETURN f.id AS id, f.question AS question, f.answer AS answer, coalesce(f.lang, 'zh') AS lang
+ORDER BY id"""
 
 
 class GraphUnavailable(RuntimeError):
@@ -118,8 +177,26 @@ class GraphStore:
             raise GraphUnavailable(str(error)) from error
         return [record.data() for record in records]
 
+    def recommendations(
+        self, scenarios: list[str], problems: list[str], pois: list[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """Items along the cognitive path from the given starts, each with one path as the reason."""
+        return self._run(RECOMMEND, scenarios=scenarios, problems=problems, pois=pois, limit=limit)
+
+    def item_story(
+        self, item_id: str, problems: list[str] | None = None, scenarios: list[str] | None = None
+    ) -> dict[str, Any] | None:
+        """Title, images and one cognitive path (value, POI, problem, scenario, each with images) of an item,
+        preferring the given problems and scenarios."""
+        rows = self._run(ITEM_STORY, item=item_id, problems=problems or [], scenarios=scenarios or [])
+        return rows[0] if rows else None
+
+    def faqs(self) -> list[dict[str, Any]]:
+        """Every FAQ: id, question, answer, language."""
+        return self._run(FAQS)
+
     def entity_names(self) -> list[dict[str, Any]]:
-        """Names and aliases of categories, properties and brands, for linking mentions in text."""
+        """Names and aliases of categories, properties, brands, scenarios, problems and curated POIs."""
         return self._run(ENTITY_NAMES)
 
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:

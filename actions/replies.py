@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from actions.graph_store import ItemCard, ItemSummary, PropertyValue
+
+if TYPE_CHECKING:
+    from actions.recommendation import Recommendation
 from actions.language import pick
 
 TITLE_CHARS = 48
@@ -125,7 +129,25 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "抱歉，商品知识库暂时连不上，请稍后再试。",
         "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment.",
     ),
+    "video_button": ("看短视频", "Watch a short video"),
+    "pass_to_host": (
+        "抱歉，这个问题我还答不上来，已经帮您转给主播，请稍等主播回复～",
+        "Sorry, I don't know the answer to that yet. I've passed your question to the host, who will reply soon.",
+    ),
 }
+
+
+def faq_answer(question: str, answer: str, language: str) -> str:
+    """A FAQ's answer, with the question it answers so the user can judge the match."""
+    if language == "zh":
+        return f"{answer}\n（参考常见问题：“{question}”）"
+    return f'{answer}\n(from the FAQ "{question}")'
+
+
+def video_text(captions: list[str], language: str) -> str:
+    """The line sent with a video: its scenes in order."""
+    head = "为您生成了短视频：" if language == "zh" else "Here is a short video: "
+    return head + " → ".join(captions)
 
 
 def message(key: str, language: str) -> str:
@@ -141,3 +163,43 @@ def bad_choice(count: int, language: str) -> str:
     if language == "zh":
         return f"请从1到{count}里选一个，比如“第一个”。"
     return f'Please pick a number from 1 to {count}, e.g. "the first one".'
+
+
+def _path_text(reason: dict[str, Any], language: str) -> str:
+    """'熬夜 → 皮肤暗沉 → 美白提亮 → 烟酰胺' from one recommendation path."""
+    steps = [
+        reason.get(f"scenario_{language}") or reason.get("scenario_zh"),
+        reason.get(f"problem_{language}") or reason.get("problem_zh"),
+        reason.get(f"poi_{language}") or reason.get("poi_zh"),
+        (reason.get("value_en") if language == "en" else None) or reason.get("value"),
+    ]
+    return " → ".join(step for step in steps if step)
+
+
+def recommendation_list(recommendations: list[Recommendation], language: str) -> str:
+    """Numbered items, each with the path that explains it."""
+    lines = []
+    for n, rec in enumerate(recommendations, 1):
+        mark = PREDICTED_MARK[language] if rec.reason.get("predicted") else ""
+        because = "理由" if language == "zh" else "why"
+        lines.append(
+            f"{n}. {short_title(rec.item.title)}{_price(rec.item.price, language)}\n"
+            f"   {because}: {_path_text(rec.reason, language)}{mark}"
+        )
+    if language == "zh":
+        return "\n".join(["根据您的情况，推荐这些商品：", *lines, "想看哪一个？可以说“第一个”。"])
+    tail = 'Which one would you like to see? Say "the first one".'
+    return "\n".join(["Based on what you told me, I'd suggest:", *lines, tail])
+
+
+def no_recommendation(language: str, needs_found: bool) -> str:
+    """Nothing along the path, or no need recognised."""
+    if language == "zh":
+        if needs_found:
+            return "抱歉，直播间里暂时没有满足这个需求的商品。"
+        return "能说说您的情况吗？比如“我经常熬夜，皮肤暗沉，买什么好？”"
+    if needs_found:
+        return "Sorry, nothing in this live room meets that need yet."
+    return (
+        'Could you tell me a bit about your situation? E.g. "I stay up late and my skin looks dull, what should I buy?"'
+    )

@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     harvest = commands.add_parser("harvest", help="write catalog records harvested from the shared datasets")
     harvest.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
     harvest.add_argument("--catalog", type=Path, default=DEFAULT_SOURCE, help="catalog folder to add to")
+    faq = commands.add_parser("faq", help="train and measure the FAQ matcher (DeepQA fallback) on the QA samples")
+    faq.add_argument("--data", type=Path, default=DEFAULT_DATA, help="datasets folder")
+    faq.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "faq", help="model folder")
     images = commands.add_parser(
         "images", help="detail-page images: generate, cut and filter; train the cross-modal model; link into Neo4j"
     )
@@ -154,6 +157,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "images":
         return _images(args)
+    if args.command == "faq":
+        from kg_builder.faq.build import train_faq_matcher
+
+        report = train_faq_matcher(args.data, args.out)
+        for name, measured in report["heldout"].items():
+            print(
+                f"faq {name}: R@1 {measured['all_r1']:.3f} MRR {measured['all_mrr']:.3f} "
+                f"(zh R@1 {measured['zh_r1']:.3f} MRR {measured['zh_mrr']:.3f} on {measured['zh_sets']} sets; "
+                f"en R@1 {measured['en_r1']:.3f} MRR {measured['en_mrr']:.3f} on {measured['en_sets']} sets)"
+            )
+        threshold = report["threshold"]
+        print(
+            f"faq: trained on {report['train_pairs']} pairs in {report['train_seconds']} s; confidence threshold "
+            f"{threshold['threshold']} (top answer right: precision {threshold['precision']}, "
+            f"recall {threshold['recall']})"
+        )
+        return 0
     settings = Neo4jSettings.from_env()
     with connect(settings) as driver:
         if args.command == "build":

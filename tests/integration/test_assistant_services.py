@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from actions.assistant import ShoppingAssistant
@@ -94,3 +96,59 @@ def test_hostile_text_changes_nothing(assistant: ShoppingAssistant, driver: Driv
     assistant.ask_property(text, focus=text, listed=[text], property_value=text, category=text)
     assistant.show_card(text, text)
     assert _fingerprint(driver) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("I stay up late and my skin looks dull, what should I buy?", "en"), ("我经常熬夜，皮肤暗沉，买什么好？", "zh")],
+)
+def test_recommendation_follows_the_cognitive_path_and_shows_it(
+    assistant: ShoppingAssistant, text: str, language: str
+) -> None:
+    reply = assistant.recommend(text)
+    assert reply.payload and reply.payload["type"] == "recommendation" and reply.listed_items
+    first = reply.payload["paths"][0]
+    assert first["scenario_en"] == "staying up late" and first["problem_en"] == "dull skin"
+    assert first["predicted"] is False  # a curated path outranks predicted ones
+    expected = "熬夜 → 皮肤暗沉 → " if language == "zh" else "staying up late → dull skin → "
+    assert expected in reply.text
+    card = assistant.choose("the first one" if language == "en" else "第一个", reply.listed_items)
+    assert card.item_in_focus == reply.listed_items[0]
+
+
+def test_recommendation_without_a_known_need_asks_for_the_situation(assistant: ShoppingAssistant) -> None:
+    assert "situation" in assistant.recommend("what should I buy?").text
+    assert assistant.recommend("买什么好").listed_items is None
+    for text in HOSTILE:
+        assert assistant.recommend(text).text
+
+
+def test_a_video_follows_the_items_path_plays_as_h264_and_is_rendered_once(assistant: ShoppingAssistant) -> None:
+    import imageio_ffmpeg
+
+    recommended = assistant.recommend("我经常熬夜，皮肤暗沉，买什么好？")
+    listed = recommended.listed_items
+    reply = assistant.video("给我看看第一个的视频", focus=None, listed=listed, needs=recommended.needs)
+    assert reply.item_in_focus == listed[0] and reply.video and reply.payload
+    captions = reply.payload["captions"]
+    assert captions[1] == "熬夜的时候" and captions[2] == "容易皮肤暗沉" and len(captions) == 6
+    path = Path(reply.video.removeprefix("file://"))
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
+    assert frames > 6 * 12 and seconds > 6
+    assert "h264" in next(imageio_ffmpeg.read_frames(str(path)))["codec"]
+    modified = path.stat().st_mtime_ns
+    assert assistant.video("再放一次视频", focus=listed[0], needs=recommended.needs).video == reply.video
+    assert path.stat().st_mtime_ns == modified
+    assert assistant.video("video please", focus=None).video is None
+
+
+def test_store_questions_get_the_most_similar_faq_or_go_to_the_host(assistant: ShoppingAssistant) -> None:
+    shipping = assistant.faq("发什么快递呢")
+    assert shipping.payload and shipping.payload["type"] == "faq"
+    assert "参考常见问题：“发什么快递呢”" in shipping.text
+    unknown = assistant.faq("量子纠缠和黑洞蒸发有什么关系")
+    assert unknown.payload and unknown.payload["type"] == "pass_to_host" and "主播" in unknown.text
+    assert "host" in assistant.faq("zxqv blorp wibble").text
+    for text in HOSTILE:
+        reply = assistant.faq(text)
+        assert reply.text and reply.payload["type"] in ("faq", "pass_to_host")

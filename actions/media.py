@@ -1,0 +1,31 @@
+"""Where images and videos live: graph paths → local files → URLs a client can open."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CATALOG_DIR = REPO_ROOT / "data" / "catalog"
+MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", REPO_ROOT / "media"))  # generated videos (not committed)
+
+
+def local_path(path: str) -> Path:
+    """The file of a stored image path: curated images are relative to the catalog, linked ones to the repo."""
+    local = CATALOG_DIR / path
+    return (local if local.is_file() else REPO_ROOT / path).resolve()
+
+
+def media_url(path: str) -> str:
+    """MEDIA_BASE_URL + the path relative to the repository when set (the chat page serves the repository's
+    images and media), else a file URI."""
+    if path.startswith(("http://", "https://")):
+        return path
+    file = local_path(path)
+    base = os.environ.get("MEDIA_BASE_URL")
+    if base:
+        try:
+            return f"{base.rstrip('/')}/{file.relative_to(REPO_ROOT.resolve()).as_posix()}"
+        except ValueError:
+            return f"{base.rstrip('/')}/{path}"
+    return file.as_uri()

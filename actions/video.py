@@ -1,0 +1,145 @@
+"""Short item videos (paper Figure 7): the item's cognitive path as scenes — a title card, one caption per node
+(scenario, problem, POI, property value), the images linked to each node — rendered to an H.264 MP4 that
+browsers play (imageio-ffmpeg), with cross-fades between scenes. A video is rendered once per content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import imageio_ffmpeg
+import numpy as np
+from PIL import Image, ImageDraw
+
+from actions.graph_store import GraphStore
+from actions.media import MEDIA_DIR, local_path
+from kg_builder.images.detail_pages import font
+
+WIDTH, HEIGHT = 480, 640
+FPS = 12
+SCENE_SECONDS = 1.8
+FADE_SECONDS = 0.4
+CAPTION_HEIGHT = 170
+THEME = ((252, 243, 236), (196, 64, 84), (40, 40, 40))  # background, accent, ink
+
+
+@dataclass(frozen=True)
+class Scene:
+    """One caption and the image shown under it (None: a plain card)."""
+
+    caption: str
+    image: str | None = None
+
+
+def _best_image(images: list[dict[str, Any]]) -> str | None:
+    ranked = sorted(images, key=lambda image: -(image.get("score") or 0.0))
+    return next((image["path"] for image in ranked if image.get("path") and local_path(image["path"]).is_file()), None)
+
+
+def _name(node: dict[str, Any] | None, language: str) -> str | None:
+    if not node:
+        return None
+    return node.get(f"name_{language}") or node.get("name_zh") or node.get("name_en") or node.get("value")
+
+
+def item_scenes(story: dict[str, Any], language: str) -> list[Scene]:
+    """Scenes from an item's story (title, path nodes with their images): title card first, the item last."""
+    item_image = _best_image(story.get("images") or [])
+    title = story["title"]
+    scenes = [Scene(title, item_image)]
+    templates = {
+        "zh": ("{}的时候", "容易{}", "需要：{}", "{}，正好满足", "就选它：{}"),
+        "en": ("When it's {}", "{} can follow", "You need: {}", "{} meets that need", "Your pick: {}"),
+    }[language]
+    for key, template in zip(("scenario", "problem", "poi", "value"), templates, strict=False):
+        name = _name(story.get(key), language)
+        if name:
+            scenes.append(Scene(template.format(name), _best_image(story.get(f"{key}_images") or []) or item_image))
+    scenes.append(Scene(templates[-1].format(title), item_image))
+    return scenes
+
+
+def _wrapped(text: str, width: int, size: int) -> list[str]:
+    per_line = max(6, width // size) if any("\u4e00" <= c <= "\u9fff" for c in text) else max(10, 2 * width // size)
+    return [text[i : i + per_line] for i in range(0, len(text), per_line)][:4] or [""]
+
+
+def scene_frame(scene: Scene, number: int, total: int) -> np.ndarray:
+    """One still: the image fitted above, the caption in a bar below, a progress strip at the bottom."""
+    background, accent, ink = THEME
+    frame = Image.new("RGB", (WIDTH, HEIGHT), background)
+    area = (WIDTH, HEIGHT - CAPTION_HEIGHT)
+    if scene.image:
+        with Image.open(local_path(scene.image)) as picture:
+            picture = picture.convert("RGB")
+            picture.thumbnail((area[0] - 40, area[1] - 40))
+            frame.paste(picture, ((area[0] - picture.width) // 2, (area[1] - picture.height) // 2))
+    draw = ImageDraw.Draw(frame)
+    draw.rectangle((0, area[1], WIDTH, HEIGHT), fill=accent if number in (0, total - 1) else (255, 255, 255))
+    size = 30 if number in (0, total - 1) else 34
+    face = font(size)
+    colour = (255, 255, 255) if number in (0, total - 1) else ink
+    for row, line in enumerate(_wrapped(scene.caption, WIDTH - 40, size)):
+        draw.text((20, area[1] + 18 + row * int(size * 1.35)), line, fill=colour, font=face)
+    draw.rectangle((0, HEIGHT - 8, int(WIDTH * (number + 1) / total), HEIGHT), fill=accent)
+    return np.asarray(frame)
+
+
+def frames(scenes: list[Scene]) -> Iterator[np.ndarray]:
+    """Every frame: each scene held, then cross-faded into the next."""
+    stills = [scene_frame(scene, n, len(scenes)) for n, scene in enumerate(scenes)]
+    hold, fade = int(SCENE_SECONDS * FPS), int(FADE_SECONDS * FPS)
+    for n, still in enumerate(stills):
+        for _ in range(hold):
+            yield still
+        if n + 1 < len(stills):
+            for step in range(1, fade + 1):
+                alpha = step / (fade + 1)
+                yield ((1 - alpha) * still + alpha * stills[n + 1]).astype(np.uint8)
+
+
+def render_video(scenes: list[Scene], path: Path) -> Path:
+    """Write the scenes as an MP4 (H.264, yuv420p)."""
+    if not scenes:
+        raise ValueError("a video needs at least one scene")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part.mp4")
+    writer = imageio_ffmpeg.write_frames(
+        str(partial), (WIDTH, HEIGHT), fps=FPS, codec="libx264", pix_fmt_out="yuv420p", quality=6
+    )
+    writer.send(None)
+    for frame in frames(scenes):
+        writer.send(np.ascontiguousarray(frame))
+    writer.close()
+    partial.replace(path)
+    return path
+
+
+class VideoMaker:
+    """Item id → the MP4 of its cognitive path, cached under MEDIA_DIR/videos by content."""
+
+    def __init__(self, store: GraphStore, folder: Path | None = None) -> None:
+        self._store = store
+        self._folder = folder or MEDIA_DIR / "videos"
+
+    def scenes(self, item_id: str, language: str, needs: dict[str, list[str]] | None = None) -> list[Scene] | None:
+        needs = needs or {}
+        story = self._store.item_story(item_id, needs.get("problems"), needs.get("scenarios"))
+        return item_scenes(story, language) if story else None
+
+    def video(
+        self, item_id: str, language: str, needs: dict[str, list[str]] | None = None
+    ) -> tuple[Path, list[Scene]] | None:
+        """The video file and its scenes (along the conversation's needs when given); None for an unknown item."""
+        scenes = self.scenes(item_id, language, needs)
+        if scenes is None:
+            return None
+        key = hashlib.sha256(json.dumps([asdict(s) for s in scenes], ensure_ascii=False).encode()).hexdigest()[:12]
+        path = self._folder / f"{key}.mp4"
+        if not path.is_file():
+            render_video(scenes, path)
+        return path, scenes

@@ -1,0 +1,1 @@
+"""DeepQA fallback: matching a customer question to the most similar FAQ."""
