@@ -3,12 +3,12 @@ SHELL := /bin/bash
 APP := .venv-app/bin/python
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup neo4j graph lookups train actions stop status stats lint
+.PHONY: run test setup neo4j graph lookups train actions web stop status stats lint
 
-run: train actions  ## set up, build the demo MKG, train if needed, start the action server, open rasa shell
-	$(ENV) .venv-rasa/bin/rasa shell --model models/current.tar.gz --endpoints endpoints.yml
+run: train actions web  ## set up, build the demo MKG, train if needed, start the servers and the chat page, open rasa shell
+	$(ENV) .venv-rasa/bin/rasa shell --model models/current.tar.gz --endpoints endpoints.yml --port 5006
 
-test: train actions  ## set up where needed, then ruff, pytest, rasa data validate, rasa test
+test: train actions web  ## set up where needed, then ruff, pytest (incl. the widget in Chromium), rasa data validate, rasa test
 	scripts/test.sh
 
 setup:  ## apt packages, both virtual environments, Neo4j jars (each skipped when present)
@@ -35,14 +35,19 @@ train: lookups  ## train the Rasa model when its inputs changed
 actions: graph  ## (re)start the action server
 	scripts/actions.sh restart
 
+web: train actions  ## (re)start the Rasa server (socket.io + REST) and the chat page on http://127.0.0.1:8080/
+	scripts/web.sh restart
+
 stats:  ## node and relationship counts of the graph
 	$(ENV) $(APP) -m kg_builder stats
 
 status:
 	-scripts/neo4j.sh status
 	-scripts/actions.sh status
+	-scripts/web.sh status
 
 stop:  ## stop what the project started (by pid file)
+	scripts/web.sh stop
 	scripts/actions.sh stop
 	scripts/neo4j.sh stop
 

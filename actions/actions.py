@@ -29,12 +29,26 @@ def _entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
 
 
-def _send(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
-    dispatcher.utter_message(text=reply.text, json_message=reply.payload, buttons=reply.buttons or None)
+# Channels that take the structured payload as `custom` JSON; Rasa 3.6's socket.io channel passes custom JSON
+# to `emit()` as keyword arguments and fails on it, and the shell only prints it.
+STRUCTURED_CHANNELS = ("rest",)
+
+
+def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = None) -> list[EventType]:
+    structured = reply.payload if channel in STRUCTURED_CHANNELS else None
+    media_follow = bool(reply.carousel or reply.images or reply.video)
+    buttons_now = reply.buttons if reply.buttons and not media_follow else None
+    dispatcher.utter_message(text=reply.text, json_message=structured, buttons=buttons_now)
+    if reply.carousel:
+        dispatcher.utter_message(
+            attachment={"type": "template", "payload": {"template_type": "generic", "elements": reply.carousel}}
+        )
     for image in reply.images:
         dispatcher.utter_message(image=image)
     if reply.video:
         dispatcher.utter_message(attachment={"type": "video", "payload": {"title": reply.text, "src": reply.video}})
+    if reply.buttons and not buttons_now:  # widgets show buttons on the last message: they come after the media
+        dispatcher.utter_message(text=reply.prompt, buttons=reply.buttons)
     events: list[EventType] = []
     if reply.listed_items is not None:
         events.append(SlotSet("listed_items", reply.listed_items))
@@ -48,7 +62,7 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply) -> list[EventType]:
 def _guarded(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Callable[[], Reply]) -> list[EventType]:
     """Run a turn; when the graph is down, apologise in the user's language instead of failing."""
     try:
-        return _send(dispatcher, turn())
+        return _send(dispatcher, turn(), tracker.get_latest_input_channel())
     except GraphUnavailable:
         global _assistant
         _assistant = None

@@ -8,7 +8,7 @@ from typing import Any
 from actions import replies
 from actions.entity_linking import EntityLinker
 from actions.faq import FaqAnswerer, FaqMatch
-from actions.graph_store import GraphStore, ItemCard
+from actions.graph_store import GraphStore, ItemCard, ItemSummary
 from actions.language import detect_language
 from actions.media import media_url
 from actions.ordinals import ordinal_index
@@ -28,6 +28,8 @@ class Reply:
     payload: dict[str, Any] | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
     needs: dict[str, list[str]] | None = None  # the scenarios / problems / POIs the conversation is about
+    carousel: list[dict[str, Any]] = field(default_factory=list)  # numbered item cards for the chat widget
+    prompt: str = ""  # the line that carries the buttons when media come between
     video: str | None = None  # URL of an MP4
 
 
@@ -56,6 +58,7 @@ class ShoppingAssistant:
             listed_items=ids,
             item_in_focus=None,
             payload={"type": "item_list", "items": ids},
+            carousel=_carousel(items, language),
         )
 
     def recommend(self, text: str) -> Reply:
@@ -71,6 +74,7 @@ class ShoppingAssistant:
             listed_items=ids,
             payload={"type": "recommendation", "items": ids, "paths": [rec.reason for rec in found]},
             needs={"scenarios": needs.scenarios, "problems": needs.problems, "pois": needs.pois},
+            carousel=_carousel([rec.item for rec in found], language),
         )
 
     def faq(self, text: str, focus: str | None = None) -> Reply:
@@ -201,5 +205,27 @@ class ShoppingAssistant:
             listed_items=listed,
             item_in_focus=item_id,
             payload={"type": "item_card", "item": item_id, "title": card.summary.title, "images": images},
-            buttons=[{"title": replies.message("video_button", language), "payload": "/ask_video"}],
+            buttons=[{"title": (video := replies.message("video_button", language)), "payload": video}],
+            prompt=replies.message("video_offer", language),
         )
+
+
+def _carousel(items: list[ItemSummary], language: str) -> list[dict[str, Any]]:
+    """One numbered card per item (title, price, image, a button that picks it by its number)."""
+    cards = []
+    for number, item in enumerate(items, 1):
+        card: dict[str, Any] = {
+            "title": f"{number}. {replies.short_title(item.title)}",
+            "subtitle": replies.card_subtitle(item, language),
+            "buttons": [
+                {
+                    "title": replies.pick_button(number, language),
+                    "type": "postback",
+                    "payload": replies.pick_message(number, language),  # the user's words, in their language
+                }
+            ],
+        }
+        if item.image:
+            card["image_url"] = media_url(item.image)
+        cards.append(card)
+    return cards

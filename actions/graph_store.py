@@ -36,7 +36,9 @@ MATCH (i:Item {id: item_id})
 OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
 OPTIONAL MATCH (i)-[:OF_BRAND]->(b:Brand)
 RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, c.id AS category,
-       c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh"""
+       c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh,
+       COLLECT { MATCH (i)-[h:HAS_IMAGE]->(img:Image) RETURN img.path ORDER BY coalesce(h.score, 1.0) DESC }[0]
+         AS image"""
 
 ITEM_CARD = """
 MATCH (i:Item {id: $id})
@@ -139,6 +141,7 @@ class ItemSummary:
     category_en: str | None
     brand: str | None
     brand_zh: str | None
+    image: str | None = None  # the best-scored linked image
 
 
 @dataclass(frozen=True)
@@ -219,7 +222,7 @@ class GraphStore:
         if not rows:
             return None
         row = rows[0]
-        summary = ItemSummary(**{name: row[name] for name in ItemSummary.__dataclass_fields__})
+        summary = ItemSummary(**{name: row.get(name) for name in ItemSummary.__dataclass_fields__})
         properties = sorted(row["properties"], key=lambda prop: prop["position"] or 0)
         return ItemCard(summary, row["source"], properties, row["pois"], row["images"])
 

@@ -17,15 +17,15 @@ def local_path(path: str) -> Path:
 
 
 def media_url(path: str) -> str:
-    """MEDIA_BASE_URL + the path relative to the repository when set (the chat page serves the repository's
-    images and media), else a file URI."""
+    """MEDIA_BASE_URL + the file's served path (web/serve.py serves the repository's media folders and
+    shared/data beside it) when set, else a file URI."""
     if path.startswith(("http://", "https://")):
         return path
     file = local_path(path)
     base = os.environ.get("MEDIA_BASE_URL")
-    if base:
-        try:
-            return f"{base.rstrip('/')}/{file.relative_to(REPO_ROOT.resolve()).as_posix()}"
-        except ValueError:
-            return f"{base.rstrip('/')}/{path}"
-    return file.as_uri()
+    if not base:
+        return file.as_uri()
+    for root, prefix in ((REPO_ROOT.resolve(), ""), (REPO_ROOT.resolve().parent / "shared", "shared/")):
+        if root in file.parents:
+            return f"{base.rstrip('/')}/{prefix}{file.relative_to(root).as_posix()}"
+    return f"{base.rstrip('/')}/{path}"

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 from actions.language import pick
 
 TITLE_CHARS = 48
+_ORDINAL_EN = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 MAX_CARD_POIS = 6  # curated and imported selling points first, then the best-scored predicted ones
 PREDICTED_MARK = {"zh": "（模型预测）", "en": " (predicted)"}
 
@@ -47,6 +48,24 @@ def result_list(items: list[ItemSummary], language: str) -> str:
             else ("Ask me anything about it.")
         )
     return "\n".join([head, *lines, tail])
+
+
+def card_subtitle(item: ItemSummary, language: str) -> str:
+    """Brand, category and price in one short line."""
+    category = item.category_zh if language == "zh" else (item.category_en or item.category_zh)
+    brand = item.brand_zh if language == "zh" and item.brand_zh else item.brand
+    parts = [part for part in (brand, category) if part]
+    return " · ".join(parts) + _price(item.price, language).replace("，", " · ").replace(", ", " · ")
+
+
+def pick_button(number: int, language: str) -> str:
+    """The label of a card's button."""
+    return f"看第{number}个" if language == "zh" else f"Show #{number}"
+
+
+def pick_message(number: int, language: str) -> str:
+    """What a card's button says for the user (plain words, so NLU and language detection see the user's)."""
+    return f"第{number}个" if language == "zh" else f"the {_ORDINAL_EN.get(number, f'#{number}')} one"
 
 
 def nothing_found(text: str, language: str) -> str:
@@ -130,6 +149,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment.",
     ),
     "video_button": ("看短视频", "Watch a short video"),
+    "video_offer": ("想看看它的短视频吗？", "Would you like a short video of it?"),
     "pass_to_host": (
         "抱歉，这个问题我还答不上来，已经帮您转给主播，请稍等主播回复～",
         "Sorry, I don't know the answer to that yet. I've passed your question to the host, who will reply soon.",

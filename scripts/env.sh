@@ -9,6 +9,9 @@ export NEO4J_HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"
 export RASA_VENV="$ROOT/.venv-rasa"
 export APP_VENV="$ROOT/.venv-app"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export RASA_PORT="${RASA_PORT:-5005}"
+export WEB_PORT="${WEB_PORT:-8080}"
+export MEDIA_BASE_URL="${MEDIA_BASE_URL:-http://127.0.0.1:$WEB_PORT}"  # where the chat page serves images and videos
 mkdir -p "$RUN_DIR"
 
 if [ -z "${NEO4J_URI:-}" ]; then

@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk)  # installed when missing
+APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium nodejs npm)
 
 apt_deps() {
   local missing=()
@@ -12,6 +12,8 @@ apt_deps() {
   command -v tesseract >/dev/null || missing+=(tesseract-ocr)
   [ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata ] || missing+=(tesseract-ocr-chi-sim)
   [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+  command -v chromium >/dev/null || missing+=(chromium)  # the widget's end-to-end test (playwright)
+  command -v npm >/dev/null || missing+=(nodejs npm)  # the rasa-webchat widget from npm
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing apt packages: ${missing[*]} (of ${APT_PACKAGES[*]})"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
@@ -42,4 +44,8 @@ apt_deps
 make_venv "$RASA_VENV" "$(find_python 3.10)" "$ROOT/requirements/rasa.txt" "$ROOT/requirements/rasa-constraints.txt"
 make_venv "$APP_VENV" "$(find_python 3.11)" "$ROOT/requirements/app.txt" "$ROOT/requirements/app-constraints.txt"
 [ "$NEO4J_MANAGED" = 1 ] && "$ROOT/scripts/neo4j.sh" fetch
+if [ ! -f "$ROOT/web/node_modules/rasa-webchat/lib/index.js" ]; then
+  echo "installing the chat widget (rasa-webchat from npm) into web/node_modules ..."
+  (cd "$ROOT/web" && npm install --no-audit --no-fund --loglevel=error)
+fi
 echo "setup: environments ready (.venv-rasa, .venv-app)"

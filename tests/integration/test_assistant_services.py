@@ -123,8 +123,12 @@ def test_recommendation_without_a_known_need_asks_for_the_situation(assistant: S
         assert assistant.recommend(text).text
 
 
-def test_a_video_follows_the_items_path_plays_as_h264_and_is_rendered_once(assistant: ShoppingAssistant) -> None:
+def test_a_video_follows_the_items_path_plays_as_h264_and_is_rendered_once(
+    assistant: ShoppingAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import imageio_ffmpeg
+
+    monkeypatch.delenv("MEDIA_BASE_URL", raising=False)  # file URLs, to open the video here
 
     recommended = assistant.recommend("我经常熬夜，皮肤暗沉，买什么好？")
     listed = recommended.listed_items

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The web chat: the Rasa server (socket.io + REST channels, port $RASA_PORT) and the page's static server
+# (port $WEB_PORT, web/serve.py). start|stop|restart|status. The action server is started by scripts/actions.sh.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+start() {
+  if ! is_running rasa; then
+    echo "starting the Rasa server on port $RASA_PORT (log: .run/rasa.log) ..."
+    start_bg rasa "$RUN_DIR/rasa.log" "$RASA_VENV/bin/rasa" run --model models/current.tar.gz --enable-api \
+      --cors "*" --credentials credentials.yml --endpoints endpoints.yml --port "$RASA_PORT"
+    wait_for_port "$RASA_PORT" 180 "Rasa server" || { tail -20 "$RUN_DIR/rasa.log" >&2; exit 1; }
+  fi
+  if ! is_running web; then
+    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --port "$WEB_PORT"
+    wait_for_port "$WEB_PORT" 30 "chat page" || { tail -20 "$RUN_DIR/web.log" >&2; exit 1; }
+  fi
+  echo "chat page: http://127.0.0.1:$WEB_PORT/  (Rasa REST: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook)"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop_bg web; stop_bg rasa ;;
+  restart) stop_bg web; stop_bg rasa; start ;;
+  status) is_running rasa && is_running web && echo "web chat running" || { echo "web chat not running"; exit 3; } ;;
+  *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
+esac
