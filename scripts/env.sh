@@ -14,7 +14,7 @@ export WEB_PORT="${WEB_PORT:-8080}"
 export MEDIA_BASE_URL="${MEDIA_BASE_URL:-http://127.0.0.1:$WEB_PORT}"  # where the chat page serves images and videos
 mkdir -p "$RUN_DIR"
 
-if [ -z "${NEO4J_URI:-}" ]; then
+if [ -z "${NEO4J_URI:-}" ] || [ "${NEO4J_MANAGED:-}" = 1 ]; then  # (1: set by a parent script's env.sh)
   export NEO4J_MANAGED=1                    # the project starts and stops this server itself
   export NEO4J_URI="bolt://127.0.0.1:$NEO4J_BOLT_PORT"
   export NEO4J_USER="${NEO4J_USER:-neo4j}"

@@ -1,0 +1,41 @@
+"""When Neo4j goes down the assistant apologises in the user's language, and answers again once it is back:
+the whole chain, through the Rasa server's REST channel, the action server and the project's own Neo4j."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+
+import pytest
+import requests
+
+from kg_builder.config import REPO_ROOT
+
+REST = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+
+
+def _say(text: str, sender: str) -> list[str]:
+    try:
+        response = requests.post(REST, json={"sender": sender, "message": text}, timeout=60)
+    except requests.ConnectionError as error:
+        pytest.fail(f"Rasa server not reachable at {REST}: {error}. Start it with `make web`.")
+    assert response.status_code == 200, response.text
+    return [message.get("text") or "" for message in response.json()]
+
+
+def _neo4j(command: str) -> None:
+    subprocess.run([str(REPO_ROOT / "scripts" / "neo4j.sh"), command], check=True, capture_output=True, timeout=180)
+
+
+@pytest.mark.skipif(os.environ.get("NEO4J_MANAGED") != "1", reason="Neo4j is not the project's own: not stopping it")
+def test_neo4j_down_gives_an_apology_and_the_assistant_recovers_when_it_is_back() -> None:
+    sender = f"pytest-{uuid.uuid4().hex[:8]}"
+    assert any("为您找到" in text for text in _say("我想看看口红", sender))
+    _neo4j("stop")
+    try:
+        assert any("暂时连不上" in text for text in _say("我想看看面膜", sender))
+        assert any("not reachable right now" in text for text in _say("Can I see the lipstick?", sender))
+    finally:
+        _neo4j("start")
+    assert any("为您找到" in text for text in _say("我想看看面膜", sender))
