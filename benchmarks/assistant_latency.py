@@ -1,0 +1,128 @@
+"""Latency of the running assistant under concurrent conversations over the REST channel.
+
+    make web && python benchmarks/assistant_latency.py [--conversations 40 --concurrency 8]
+
+Each conversation is a scripted session in one language (search, pick, property question, recommendation,
+store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries
+Neo4j. Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
+benchmarks/results/assistant_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SCRIPTS = {
+    "zh": [
+        ("greet", "你好"),
+        ("search", "我想看看面膜"),
+        ("choose", "第二个"),
+        ("property", "它的成分是什么"),
+        ("recommend", "我经常熬夜，皮肤暗沉，买什么好？"),
+        ("faq", "发什么快递呢"),
+        ("video", "看短视频"),
+    ],
+    "en": [
+        ("greet", "hello"),
+        ("search", "Can I see the lipstick?"),
+        ("choose", "the first one"),
+        ("property", "What is its color?"),
+        ("recommend", "I stay up late and my skin looks dull, what should I buy?"),
+        ("faq", "do you offer free shipping?"),
+        ("video", "can I watch a video of it?"),
+    ],
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The value below which `share` of the values fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+def conversation(url: str, language: str) -> list[tuple[str, float, bool]]:
+    """Run one scripted conversation; (kind of turn, seconds, got a reply) per turn."""
+    sender, timings = f"bench-{uuid.uuid4().hex[:10]}", []
+    with requests.Session() as session:
+        for kind, text in SCRIPTS[language]:
+            started = time.perf_counter()
+            response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
+            timings.append((kind, time.perf_counter() - started, response.ok and bool(response.json())))
+    return timings
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    return {
+        "turns": len(seconds),
+        "p50_ms": 1000 * percentile(seconds, 0.50),
+        "p95_ms": 1000 * percentile(seconds, 0.95),
+        "p99_ms": 1000 * percentile(seconds, 0.99),
+        "mean_ms": 1000 * statistics.mean(seconds),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+    )
+    parser.add_argument("--conversations", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+    try:
+        requests.post(args.url, json={"sender": "bench-warmup", "message": "你好"}, timeout=60).raise_for_status()
+    except requests.RequestException as error:
+        print(
+            f"error: the Rasa server is not answering at {args.url} ({error}); start it with `make web`",
+            file=sys.stderr,
+        )
+        return 2
+    languages = ["zh" if n % 2 == 0 else "en" for n in range(args.conversations)]
+    results: list[tuple[str, float, bool]] = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        futures = [pool.submit(conversation, args.url, language) for language in languages]
+        for future in tqdm(futures, desc="conversations", unit="conv", file=sys.stderr):
+            results += future.result()
+    wall = time.perf_counter() - started
+    kinds = sorted({kind for kind, _, _ in results})
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "conversations": args.conversations,
+        "concurrency": args.concurrency,
+        "wall_seconds": wall,
+        "turns_per_second": len(results) / wall,
+        "turns_without_reply": sum(not replied for _, _, replied in results),
+        "overall": summary([seconds for _, seconds, _ in results]),
+        "per_kind": {kind: summary([s for k, s, _ in results if k == kind]) for kind in kinds},
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "assistant_latency.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(
+        f"{len(results)} turns in {wall:.1f} s at concurrency {args.concurrency}: "
+        f"{report['turns_per_second']:.2f} turns/s"
+    )
+    print("| turn | turns | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
+    for kind, figures in [("all", report["overall"]), *report["per_kind"].items()]:
+        print(
+            f"| {kind} | {figures['turns']} | {figures['p50_ms']:.0f} | {figures['p95_ms']:.0f} "
+            f"| {figures['p99_ms']:.0f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
