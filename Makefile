@@ -22,7 +22,7 @@ SHARED_DATA ?= ../shared/data
 graph: neo4j  ## build the demo MKG from data/catalog with every learned stage and the image links (idempotent; models are cached)
 	@if [ -d "$(SHARED_DATA)" ]; then $(ENV) $(APP) -m kg_builder build --source data/catalog --data "$(SHARED_DATA)" \
 	&& scripts/images.sh "$(SHARED_DATA)" \
-	&& { [ -s models/faq/matcher.pt ] || $(ENV) $(APP) -m kg_builder faq --data "$(SHARED_DATA)"; }; \
+	&& { [ -s models/faq/matcher.pt ] || { $(ENV) $(APP) -m kg_builder faq --data "$(SHARED_DATA)"; }; }; \
 	else echo "graph: $(SHARED_DATA) not found, building without the learned stages"; \
 	$(ENV) $(APP) -m kg_builder build --source data/catalog --no-models; fi
 
