@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg_builder.sources.customer_questions import join_tokens
+from kg_builder.sources.customer_questions import dialogue_turns, join_tokens
 
 ECD = "ecd_taobao_dialogue_sample"
 APPLIANCES = "amazon_qa_appliances/qa_Appliances.sample.json"
@@ -44,15 +44,9 @@ class RankingSet:
 
 def ecd_pairs(path: Path) -> Iterator[QAPair]:
     """(customer turn, reply) pairs of the true dialogues (label 1) in an ECD file."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 3 or fields[0] != "1":
-                continue
-            turns = [join_tokens(turn) for turn in fields[1:]]
-            for n, (customer, reply) in enumerate(zip(turns[0::2], turns[1::2], strict=False)):
-                if customer and reply:
-                    yield QAPair(customer, reply, "zh", f"ecd:{number}:{n}")
+    for number, turn, customer, reply in dialogue_turns(path):
+        if customer and reply:
+            yield QAPair(customer, reply, "zh", f"ecd:{number}:{turn}")
 
 
 def ecd_ranking_sets(path: Path) -> list[RankingSet]:

@@ -34,17 +34,23 @@ def join_tokens(text: str) -> str:
     return _CJK_GAP.sub("", text.strip())
 
 
-def read_dialogue_questions(path: Path, label: str) -> Iterator[CustomerQuestion]:
-    """Customer turns that ask something, each with the service reply that follows (ECD format)."""
+def dialogue_turns(path: Path) -> Iterator[tuple[int, int, str, str]]:
+    """(line, turn number, customer turn, reply) of every true dialogue (label 1) of an ECD file, words joined."""
     with path.open(encoding="utf-8", errors="replace") as handle:
         for number, line in enumerate(handle, start=1):
             fields = line.rstrip("\n").split("\t")
             if len(fields) < 3 or fields[0] != "1":
                 continue
             turns = [join_tokens(turn) for turn in fields[1:]]
-            for customer, reply in zip(turns[0::2], turns[1::2], strict=False):
-                if _is_standalone_question(customer) and len(reply) >= MIN_ANSWER:
-                    yield CustomerQuestion(customer, reply, "zh", f"{label}#L{number}")
+            for turn, (customer, reply) in enumerate(zip(turns[0::2], turns[1::2], strict=False)):
+                yield number, turn, customer, reply
+
+
+def read_dialogue_questions(path: Path, label: str) -> Iterator[CustomerQuestion]:
+    """Customer turns that ask something, each with the service reply that follows (ECD format)."""
+    for number, _, customer, reply in dialogue_turns(path):
+        if _is_standalone_question(customer) and len(reply) >= MIN_ANSWER:
+            yield CustomerQuestion(customer, reply, "zh", f"{label}#L{number}")
 
 
 def _is_standalone_question(text: str) -> bool:
