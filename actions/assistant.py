@@ -13,7 +13,7 @@ from actions.language import detect_language
 from actions.media import media_url
 from actions.ordinals import ordinal_index
 from actions.recommendation import Recommender
-from actions.retrieval import ItemRetriever
+from actions.retrieval import ItemRetriever, content_words
 from actions.video import VideoMaker
 
 
@@ -132,8 +132,27 @@ class ShoppingAssistant:
         if index is None:
             index = ordinal_index(text, len(listed))
         if index is None:
+            index = self._by_name_or_attribute(text, listed)
+        if index is None:
             return Reply(replies.bad_choice(len(listed), language))
         return self._card_reply(listed[index], language, listed=listed)
+
+    def _by_name_or_attribute(self, text: str, listed: list[str]) -> int | None:
+        """The one listed item whose title or property values contain the most words of the message
+        ("the vanilla one", "红色的那个"); None when no item or several items match best."""
+        words = content_words(text)
+        if not words:
+            return None
+        counts = []
+        for item_id in listed:
+            card = self._store.item_card(item_id)
+            fields = [card.summary.title] if card else []
+            for prop in card.properties if card else []:
+                fields += [str(prop.get(key) or "") for key in ("value", "value_zh", "value_en")]
+            haystack = " ".join(fields).casefold()
+            counts.append(sum(word in haystack for word in words))
+        best = max(counts, default=0)
+        return counts.index(best) if best and counts.count(best) == 1 else None
 
     def show_card(self, item_id: str, text: str = "") -> Reply:
         """The card of one item."""

@@ -53,7 +53,9 @@ RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source 
        [(i)-[h:HAS_POI]->(o:POI) | {id: o.id, name_zh: o.name_zh, name_en: o.name_en,
            inferred: coalesce(h.inferred, false), predicted: coalesce(h.predicted, false),
            source: h.source, score: h.score}] AS pois,
-       [(i)-[:HAS_IMAGE]->(img:Image) | {id: img.id, path: img.path, caption: img.caption}] AS images"""
+       [(i)-[:HAS_IMAGE]->(img:Image) | {id: img.id, path: img.path, caption: img.caption}] AS images,
+       COLLECT { MATCH (i)-[:HAS_POI]->(:POI)<-[:NEED]-(:Problem)<-[:CAUSE]-(s:Scenario)
+                 RETURN DISTINCT {name_zh: s.name_zh, name_en: s.name_en} AS scenario LIMIT 3 } AS scenarios"""
 
 PROPERTY_VALUES = """
 MATCH (i:Item {id: $item})-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property {id: $property})
@@ -164,6 +166,7 @@ class ItemCard:
     properties: list[dict[str, Any]]
     pois: list[dict[str, Any]]
     images: list[dict[str, Any]]
+    scenarios: list[dict[str, Any]] = field(default_factory=list)  # when to use it (through its POIs' problems)
 
 
 class GraphStore:
@@ -224,7 +227,7 @@ class GraphStore:
         row = rows[0]
         summary = ItemSummary(**{name: row.get(name) for name in ItemSummary.__dataclass_fields__})
         properties = sorted(row["properties"], key=lambda prop: prop["position"] or 0)
-        return ItemCard(summary, row["source"], properties, row["pois"], row["images"])
+        return ItemCard(summary, row["source"], properties, row["pois"], row["images"], row["scenarios"])
 
     def property_values(self, item_id: str, property_id: str) -> list[PropertyValue]:
         """The values an item has for one property."""
@@ -238,6 +241,12 @@ class GraphStore:
 
 
 _shared: GraphStore | None = None
+# A chat turn must apologise within seconds when Neo4j is down, not after the driver's default 30 s of retries.
+CHAT_DRIVER_OPTIONS = {
+    "max_transaction_retry_time": 2.0,
+    "connection_timeout": 3.0,
+    "connection_acquisition_timeout": 5.0,
+}
 
 
 def shared_store() -> GraphStore:
@@ -246,7 +255,7 @@ def shared_store() -> GraphStore:
     if _shared is None:
         try:
             settings = Neo4jSettings.from_env()
-            _shared = GraphStore(connect(settings), settings.database)
+            _shared = GraphStore(connect(settings, **CHAT_DRIVER_OPTIONS), settings.database)
         except (DriverError, Neo4jError, OSError, RuntimeError) as error:
             raise GraphUnavailable(str(error)) from error
     return _shared

@@ -7,12 +7,13 @@ import re
 _EN = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5,
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
 }  # fmt: skip
+_CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}  # only after "number" / "no.": "the red one"
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _LAST = re.compile(r"\b(last|final)\b|最后")
 _ZH = re.compile(r"第\s*([一二两三四五六七八九十]|\d+)|([一二两三四五六七八九十]|\d+)\s*号")
 _NUMBER = re.compile(r"(?:no\.?|number|#)?\s*\b(\d{1,2})\b")
+_NAMED_NUMBER = re.compile(r"\b(?:no\.?|number|#)\s*(" + "|".join(_CARDINALS) + r")\b")
 _WORD = re.compile(r"\b(" + "|".join(sorted(_EN, key=len, reverse=True)) + r")\b")
 
 
@@ -29,6 +30,8 @@ def ordinal_index(text: str, count: int) -> int | None:
         position = int(token) if token.isdigit() else _ZH_DIGITS[token]
     elif match := _WORD.search(folded):
         position = _EN[match.group(1)]
+    elif match := _NAMED_NUMBER.search(folded):
+        position = _CARDINALS[match.group(1)]
     elif match := _NUMBER.search(folded):
         position = int(match.group(1))
     if position is None or not 1 <= position <= count:

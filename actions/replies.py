@@ -76,7 +76,7 @@ def nothing_found(text: str, language: str) -> str:
 
 
 def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) -> str:
-    """An item card as text: title, brand, price, key properties, POIs, image links."""
+    """An item card as text: title, brand, price, key properties, POIs, scenarios, image links."""
     s = card.summary
     properties: dict[str, list[str]] = {}
     names: dict[str, str] = {}
@@ -110,6 +110,9 @@ def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) ->
         lines.append(f"· {names[prop_id]}{sep}{_join(values, language)}")
     if pois:
         lines.append(("卖点" if language == "zh" else "Selling points") + sep + _join(pois, language))
+    scenarios = [pick(language, sc["name_zh"], sc["name_en"]) for sc in card.scenarios]
+    if scenarios:
+        lines.append(("适用场景" if language == "zh" else "Good for") + sep + _join(scenarios, language))
     for image in card.images:
         lines.append(("图片" if language == "zh" else "Image") + sep + image_url(image["path"]))
     return "\n".join(lines)

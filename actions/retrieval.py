@@ -31,14 +31,19 @@ class SearchQuery:
     brand: str | None = None
 
 
-def lucene_query(text: str) -> str:
-    """An OR query of quoted content words, with Lucene syntax removed (safe for any user text)."""
+def content_words(text: str) -> list[str]:
+    """The words of a message that can name a product (jieba for Chinese; stopwords and Lucene syntax removed)."""
     words: list[str] = []
     for token in jieba.lcut_for_search(_LUCENE_SPECIAL.sub(" ", text)):
         word = token.strip().casefold()
         if word and word not in STOPWORDS and not _too_short(word) and word not in words:
             words.append(word[:50])
-    return " OR ".join(f'"{word}"' for word in words[:MAX_TERMS])
+    return words[:MAX_TERMS]
+
+
+def lucene_query(text: str) -> str:
+    """An OR query of quoted content words (safe for any user text)."""
+    return " OR ".join(f'"{word}"' for word in content_words(text))
 
 
 def _too_short(word: str) -> bool:

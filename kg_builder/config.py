@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from neo4j import Driver, GraphDatabase
 
@@ -34,11 +35,11 @@ class Neo4jSettings:
         return cls(uri, user, secret, os.environ.get("NEO4J_DATABASE", "neo4j"))
 
 
-def connect(settings: Neo4jSettings | None = None) -> Driver:
-    """Open a driver and check that the server answers."""
+def connect(settings: Neo4jSettings | None = None, **driver_options: Any) -> Driver:
+    """Open a driver and check that the server answers; `driver_options` go to `GraphDatabase.driver`."""
     settings = settings or Neo4jSettings.from_env()
     driver = GraphDatabase.driver(
-        settings.uri, auth=(settings.user, settings.password), notifications_min_severity="OFF"
+        settings.uri, auth=(settings.user, settings.password), notifications_min_severity="OFF", **driver_options
     )
     driver.verify_connectivity()
     return driver

@@ -156,3 +156,21 @@ def test_store_questions_get_the_most_similar_faq_or_go_to_the_host(assistant: S
     for text in HOSTILE:
         reply = assistant.faq(text)
         assert reply.text and reply.payload["type"] in ("faq", "pass_to_host")
+
+
+def test_a_listed_item_can_be_chosen_by_a_word_of_its_name_or_values(assistant: ShoppingAssistant) -> None:
+    listed = assistant.search("我想看看酸奶").listed_items
+    assert listed and "grocery-alpro-vanilla-soyghurt" in listed and "grocery-alpro-blueberry-soyghurt" in listed
+    assert assistant.choose("the vanilla one", listed).item_in_focus == "grocery-alpro-vanilla-soyghurt"
+    assert assistant.choose("the blueberry one", listed).item_in_focus == "grocery-alpro-blueberry-soyghurt"
+    ambiguous = assistant.choose("the alpro one", listed)  # two Alpro soyghurts: ask for a number
+    assert ambiguous.item_in_focus is None and "1" in ambiguous.text
+    assert assistant.choose("🍓", listed).item_in_focus is None
+
+
+def test_an_item_card_lists_the_scenarios_its_selling_points_serve(assistant: ShoppingAssistant) -> None:
+    first = assistant.recommend("我经常熬夜，皮肤暗沉，买什么好？").listed_items[0]
+    card = assistant.show_card(first, "看看")
+    assert "适用场景：" in card.text
+    english = assistant.show_card(first, "show it")
+    assert "Good for: " in english.text

@@ -21,7 +21,8 @@ from tests.conftest import DEMO_CATALOG
     [
         ("the second one", 4, 1), ("第二个", 4, 1), ("第3个", 4, 2), ("the last one", 4, 3), ("最后一个", 2, 1),
         ("number 2", 3, 1), ("2号", 3, 1), ("the 1st", 3, 0), ("the fifth", 3, None), ("第十个", 4, None),
-        ("hello", 3, None), ("the second one", 0, None),
+        ("hello", 3, None), ("the second one", 0, None), ("number two", 3, 1), ("the red one", 3, None),
+        ("the vanilla one", 5, None),
     ],
 )  # fmt: skip
 def test_ordinals(text: str, count: int, index: int | None) -> None:
