@@ -34,7 +34,7 @@ from kg_builder.config import REPO_ROOT
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import Pair, PhotoSplit, ocr_pairs, product_photos, split_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
-from kg_builder.crossmodal.evaluation import candidate_auc, candidate_sets, retrieval_recalls
+from kg_builder.crossmodal.evaluation import PhotoPool, candidate_auc, candidate_sets, retrieval_recalls
 from kg_builder.crossmodal.finetuning import FINETUNING, train_matcher
 from kg_builder.crossmodal.model import build_model
 from kg_builder.crossmodal.single_stream import PixelBert, build_pixelbert, train_pixelbert
@@ -64,20 +64,6 @@ BASELINE = Row("Pixel-BERT (single-stream)", "pixelbert-tiny", pretrained=False)
 FULL_SIZE = {"CMM (ViT)": "cmm-base", "CMM_Patch": "cmm-patch-base", "CMM_ResNet": "cmm-resnet-base"}
 
 
-@dataclass
-class TestSet:
-    """The test photos, the distinct texts, and which text each photo shows."""
-
-    texts: list[str]
-    images: list[Path]
-    text_of_image: list[int]
-
-    @classmethod
-    def of(cls, pairs: Sequence[Pair]) -> TestSet:
-        texts = sorted({p.text for p in pairs})
-        return cls(texts, [p.image for p in pairs], [texts.index(p.text) for p in pairs])
-
-
 def per_query_seconds(run_query: Callable[[int], object], queries: int) -> float:
     """Mean wall time of `run_query(n)` over `queries` calls (after one warm-up call)."""
     run_query(0)
@@ -97,7 +83,7 @@ def images_per_second(extract: Callable[[torch.Tensor], object], images: torch.T
 
 
 @torch.no_grad()
-def two_stream_results(encoder: CrossModalEncoder, test: TestSet, seed: int) -> dict[str, float]:
+def two_stream_results(encoder: CrossModalEncoder, test: PhotoPool, seed: int) -> dict[str, float]:
     """Quality and speed of a trained two-stream model on the test set."""
     image_embeddings = encoder.images(test.images)  # offline
     scores = encoder.texts(test.texts) @ image_embeddings.T
@@ -117,7 +103,7 @@ def two_stream_results(encoder: CrossModalEncoder, test: TestSet, seed: int) -> 
 
 
 @torch.no_grad()
-def pixelbert_results(model: PixelBert, tokenizer: Any, test: TestSet, seed: int) -> dict[str, float]:
+def pixelbert_results(model: PixelBert, tokenizer: Any, test: PhotoPool, seed: int) -> dict[str, float]:
     """Quality and speed of the single-stream baseline: every (text, image) pair goes through the transformer."""
     model.eval()
     pixels = ImageLoader(model.config.image_size).batch(test.images)
@@ -144,7 +130,7 @@ def pixelbert_results(model: PixelBert, tokenizer: Any, test: TestSet, seed: int
 
 def run_seed(seed: int, split: PhotoSplit, pretraining: list[Pair], work: Path, progress: bool) -> dict[str, Any]:
     """Train and measure every row on one seeded split."""
-    test, results = TestSet.of(split.test), {}
+    test, results = PhotoPool.of(split.test), {}
     for row in TWO_STREAM:
         torch.manual_seed(seed)
         started = time.perf_counter()

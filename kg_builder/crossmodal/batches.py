@@ -6,13 +6,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
 
-from kg_builder.crossmodal.data import Pair
 from kg_builder.images.tensors import image_tensor
 
 
@@ -52,11 +52,21 @@ def tokenize(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_lengt
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
 
 
-def distinct_key_batches(pairs: Sequence[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+class Keyed(Protocol):
+    """Anything with a `key` naming its entity (image-text pairs, question-answer pairs)."""
+
+    @property
+    def key(self) -> str: ...
+
+
+K = TypeVar("K", bound=Keyed)
+
+
+def distinct_key_batches(pairs: Sequence[K], size: int, rng: random.Random) -> list[list[K]]:
     """Shuffled batches of at most `size` pairs with no key twice in a batch; every pair used once."""
     pending = list(pairs)
     rng.shuffle(pending)
-    batches: list[list[Pair]] = []
+    batches: list[list[K]] = []
     while pending:
         batch, seen, rest = [], set(), []
         for pair in pending:

@@ -7,9 +7,12 @@ import ast
 import csv
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from kg_builder.images.pipeline import piece_file
 
 GROCERY = "grocery_store_products"
 ABO = "abo_product_samples"
@@ -43,15 +46,19 @@ class PhotoSplit:
     test: list[Pair]
 
 
-def ocr_pairs(extracted_dir: Path) -> list[Pair]:
-    """(kept piece, its OCR text) pairs from an `images extract` output folder; pieces without text are left out."""
-    pairs = []
+def kept_pieces(extracted_dir: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(file, pieces.jsonl row) of every kept piece of an `images extract` output folder that is on disk."""
     for line in (extracted_dir / "pieces.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        path = extracted_dir / "pieces" / f"{Path(row['page']).stem}-{row['piece']:02d}.jpg"
-        if row["keep"] and row["ocr_text"].strip() and path.is_file():
-            pairs.append(Pair(path, row["ocr_text"], key=path.stem))
-    return pairs
+        path = piece_file(extracted_dir, row["page"], row["piece"])
+        if row["keep"] and path.is_file():
+            yield path, row
+
+
+def ocr_pairs(extracted_dir: Path) -> list[Pair]:
+    """(kept piece, its OCR text) pairs from an `images extract` output folder; pieces without text are left out."""
+    pieces = kept_pieces(extracted_dir)
+    return [Pair(path, row["ocr_text"], key=path.stem) for path, row in pieces if row["ocr_text"].strip()]
 
 
 def grocery_products(data_dir: Path) -> list[Product]:

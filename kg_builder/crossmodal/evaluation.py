@@ -5,13 +5,29 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
+from kg_builder.crossmodal.data import Pair
 from kg_builder.textmodels.metrics import Scores, best_threshold, roc_auc
 
 CANDIDATES = 10
 RECALL_AT = (1, 5, 10)
+
+
+@dataclass(frozen=True)
+class PhotoPool:
+    """Photos to rank, the distinct texts they show, and which text each photo shows."""
+
+    texts: list[str]
+    images: list[Path]
+    text_of_image: list[int]
+
+    @classmethod
+    def of(cls, pairs: Sequence[Pair]) -> PhotoPool:
+        texts = sorted({p.text for p in pairs})
+        return cls(texts, [p.image for p in pairs], [texts.index(p.text) for p in pairs])
 
 
 @dataclass(frozen=True)
@@ -32,11 +48,16 @@ def candidate_sets(text_of_image: Sequence[int], seed: int, size: int = CANDIDAT
     return sets
 
 
-def candidate_auc(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> float:
-    """ROC AUC of `scores[text, image]` over every (text, candidate) pair; positives are the own images."""
+def _candidate_scores(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> tuple[list[float], list[int]]:
+    """Scores of every (text, candidate) pair and their labels (1 for the text's own image)."""
     values = [float(scores[s.text, image]) for s in sets for image in s.images]
     labels = [int(n == 0) for s in sets for n in range(len(s.images))]
-    return roc_auc(values, labels)
+    return values, labels
+
+
+def candidate_auc(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> float:
+    """ROC AUC of `scores[text, image]` over every (text, candidate) pair; positives are the own images."""
+    return roc_auc(*_candidate_scores(scores, sets))
 
 
 def recall_at_k(scores: torch.Tensor, gold: Sequence[set[int]], k: int) -> float:
@@ -60,6 +81,4 @@ def retrieval_recalls(scores: torch.Tensor, text_of_image: Sequence[int]) -> dic
 
 def candidate_threshold(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> Scores:
     """The link threshold with the best F1 over the candidate pairs (own image = positive)."""
-    values = [float(scores[s.text, image]) for s in sets for image in s.images]
-    labels = [int(n == 0) for s in sets for n in range(len(s.images))]
-    return best_threshold(values, labels)
+    return best_threshold(*_candidate_scores(scores, sets))

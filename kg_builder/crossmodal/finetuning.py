@@ -14,7 +14,13 @@ from transformers import BertTokenizer
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import Pair, ocr_pairs, product_photos, split_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
-from kg_builder.crossmodal.evaluation import candidate_auc, candidate_sets, candidate_threshold, retrieval_recalls
+from kg_builder.crossmodal.evaluation import (
+    PhotoPool,
+    candidate_auc,
+    candidate_sets,
+    candidate_threshold,
+    retrieval_recalls,
+)
 from kg_builder.crossmodal.losses import contrastive_loss
 from kg_builder.crossmodal.model import TwoStreamCMM, load_model, save_model
 from kg_builder.crossmodal.pretraining import PRETRAINING, new_model, pretrain
@@ -89,11 +95,10 @@ def train_for_linking(
     encoder = CrossModalEncoder(model, tokenizer, folder.name)
     measured: dict[str, object] = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
     for name, pairs in (("validation", split.val), ("test", split.test)):
-        texts = sorted({p.text for p in pairs})
-        scores = encoder.texts(texts) @ encoder.images([p.image for p in pairs]).T
-        text_of_image = [texts.index(p.text) for p in pairs]
-        sets = candidate_sets(text_of_image, seed)
-        recalls = retrieval_recalls(scores, text_of_image)
+        pool = PhotoPool.of(pairs)
+        scores = encoder.texts(pool.texts) @ encoder.images(pool.images).T
+        sets = candidate_sets(pool.text_of_image, seed)
+        recalls = retrieval_recalls(scores, pool.text_of_image)
         measured[name] = {"photos": len(pairs), "auc": candidate_auc(scores, sets), **recalls}
         if name == "validation":
             measured["threshold"] = candidate_threshold(scores, sets).as_dict()

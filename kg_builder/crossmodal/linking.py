@@ -22,7 +22,7 @@ from typing import Any
 from tqdm import tqdm
 
 from kg_builder.catalog import load_catalog
-from kg_builder.crossmodal.data import product_photos
+from kg_builder.crossmodal.data import kept_pieces, product_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.ontology import HAS_IMAGE, IMAGE, ITEM, POI, PROBLEM, PROPERTY_VALUE, SCENARIO
 from kg_builder.predictions import replace_predictions
@@ -125,22 +125,17 @@ def _relative(path: Path, root: Path) -> str:
 
 def piece_images(extracted_dir: Path, root: Path) -> list[ImageRecord]:
     """The kept pieces of an `images extract` run; the page file is named after its item."""
-    records = []
-    for line in (extracted_dir / "pieces.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        path = extracted_dir / "pieces" / f"{Path(row['page']).stem}-{row['piece']:02d}.jpg"
-        if row["keep"] and path.is_file():
-            records.append(
-                ImageRecord(
-                    f"piece-{path.stem}",
-                    Path(_relative(path, root)),
-                    "piece",
-                    row.get("ocr_text", "").strip()[:200],
-                    "generated detail page (kg_builder images generate)",
-                    Path(row["page"]).stem,
-                )
-            )
-    return records
+    return [
+        ImageRecord(
+            f"piece-{path.stem}",
+            Path(_relative(path, root)),
+            "piece",
+            row.get("ocr_text", "").strip()[:200],
+            "generated detail page (kg_builder images generate)",
+            Path(row["page"]).stem,
+        )
+        for path, row in kept_pieces(extracted_dir)
+    ]
 
 
 def photo_images(data_dir: Path, root: Path) -> list[ImageRecord]:

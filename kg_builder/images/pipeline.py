@@ -91,6 +91,11 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
     return {"precision": round(precision, 4), "recall": round(recall, 4), "tp": tp, "fp": fp, "fn": fn}
 
 
+def piece_file(out_dir: Path, page: str, index: int) -> Path:
+    """Where `extract_pages` saves the kept piece `index` of a page."""
+    return out_dir / "pieces" / f"{Path(page).stem}-{index:02d}.jpg"
+
+
 def extract_pages(
     pages_dir: Path,
     out_dir: Path,
@@ -135,8 +140,7 @@ def extract_pages(
                 if decision.keep:
                     kept.append(piece)
                     report.kept += 1
-                    name = f"{path.stem}-{index:02d}.jpg"
-                    cv2.imwrite(str(out_dir / "pieces" / name), pixels)
+                    cv2.imwrite(str(piece_file(out_dir, path.name, index)), pixels)
                 record = {
                     "page": path.name,
                     "piece": index,
