@@ -56,20 +56,24 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = 
         events.append(SlotSet("item_in_focus", reply.item_in_focus))
     if reply.needs is not None:
         events.append(SlotSet("needs_in_focus", reply.needs))
+    if reply.property_in_focus is not None:
+        events.append(SlotSet("property_in_focus", reply.property_in_focus or None))
     return events
 
 
 def _guarded(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Callable[[], Reply]) -> list[EventType]:
-    """Run a turn; when the graph is down, apologise in the user's language instead of failing."""
+    """Run a turn; when the graph is down, apologise in the user's language instead of failing.
+
+    The `language` slot follows the user, so that Rasa's own fallback reply (utter_default) can too."""
+    language = detect_language(tracker.latest_message.get("text"))
     try:
-        return _send(dispatcher, turn(), tracker.get_latest_input_channel())
+        events = _send(dispatcher, turn(), tracker.get_latest_input_channel())
     except GraphUnavailable:
         global _assistant
         _assistant = None
-        dispatcher.utter_message(
-            text=replies.message("graph_unavailable", detect_language(tracker.latest_message.get("text")))
-        )
-        return []
+        dispatcher.utter_message(text=replies.message("graph_unavailable", language))
+        events = []
+    return [SlotSet("language", language), *events]
 
 
 class ActionSearchItems(Action):
@@ -96,7 +100,13 @@ class ActionChooseItem(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         listed = tracker.get_slot("listed_items") or []
-        return _guarded(dispatcher, tracker, lambda: assistant().choose(text, listed, _entity(tracker, "ordinal")))
+        return _guarded(
+            dispatcher,
+            tracker,
+            lambda: assistant().choose(
+                text, listed, _entity(tracker, "ordinal"), tracker.get_slot("property_in_focus")
+            ),
+        )
 
 
 class ActionAnswerProperty(Action):
@@ -116,6 +126,7 @@ class ActionAnswerProperty(Action):
                 listed=tracker.get_slot("listed_items") or [],
                 property_value=_entity(tracker, "property"),
                 category=_entity(tracker, "category"),
+                property_in_focus=tracker.get_slot("property_in_focus"),
             ),
         )
 
@@ -163,16 +174,17 @@ class ActionAnswerFaq(Action):
 
 
 class ActionUtterLocalized(Action):
-    """Send the pre-configured response for the intent (greet, goodbye, ...) in the user's language."""
+    """Send the pre-configured reply for the intent (greet, goodbye, thank, else out of scope) in the user's
+    language. The texts live in `replies.MESSAGES`: Rasa's own responses cannot follow the user's language."""
 
-    RESPONSES = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank"}
+    INTENTS = ("greet", "goodbye", "thank")
 
     def name(self) -> str:
         return "action_utter_localized"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        base = self.RESPONSES.get(intent, "utter_out_of_scope")
+        key = intent if intent in self.INTENTS else "out_of_scope"
         language = detect_language(tracker.latest_message.get("text"))
-        dispatcher.utter_message(response=f"{base}_{language}")
-        return []
+        dispatcher.utter_message(text=replies.message(key, language))
+        return [SlotSet("language", language)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,9 @@ from actions.ordinals import ordinal_index
 from actions.recommendation import Recommender
 from actions.retrieval import ItemRetriever, content_words
 from actions.video import VideoMaker
+
+# "what about the second one?", "how about the red one", "and the third?", "那第二个呢", "第三款呢"
+FOLLOW_UP = re.compile(r"呢|\b(?:what|how) about\b|^\s*and\b", re.IGNORECASE)
 
 
 @dataclass
@@ -31,6 +35,7 @@ class Reply:
     carousel: list[dict[str, Any]] = field(default_factory=list)  # numbered item cards for the chat widget
     prompt: str = ""  # the line that carries the buttons when media come between
     video: str | None = None  # URL of an MP4
+    property_in_focus: str | None = None  # the property last answered, "" to forget it
 
 
 class ShoppingAssistant:
@@ -57,6 +62,7 @@ class ShoppingAssistant:
             replies.result_list(items, language),
             listed_items=ids,
             item_in_focus=None,
+            property_in_focus="",
             payload={"type": "item_list", "items": ids},
             carousel=_carousel(items, language),
         )
@@ -72,6 +78,7 @@ class ShoppingAssistant:
         return Reply(
             replies.recommendation_list(found, language),
             listed_items=ids,
+            property_in_focus="",
             payload={"type": "recommendation", "items": ids, "paths": [rec.reason for rec in found]},
             needs={"scenarios": needs.scenarios, "problems": needs.problems, "pois": needs.pois},
             carousel=_carousel([rec.item for rec in found], language),
@@ -125,8 +132,11 @@ class ShoppingAssistant:
             payload={"type": "video", "item": item_id, "src": url, "captions": [s.caption for s in scenes]},
         )
 
-    def choose(self, text: str, listed: list[str], ordinal: str | None = None) -> Reply:
-        """Show the card of the listed item the user points at."""
+    def choose(
+        self, text: str, listed: list[str], ordinal: str | None = None, property_in_focus: str | None = None
+    ) -> Reply:
+        """Show the card of the listed item the user points at; after a property answer, "what about the second
+        one?" / "那第二个呢" answers the same property for that item instead."""
         language = detect_language(text)
         index = ordinal_index(ordinal or "", len(listed)) if ordinal else None
         if index is None:
@@ -135,6 +145,8 @@ class ShoppingAssistant:
             index = self._by_name_or_attribute(text, listed)
         if index is None:
             return Reply(replies.bad_choice(len(listed), language))
+        if property_in_focus and FOLLOW_UP.search(text):
+            return self._property_reply(text, listed[index], property_in_focus, language)
         return self._card_reply(listed[index], language, listed=listed)
 
     def _by_name_or_attribute(self, text: str, listed: list[str]) -> int | None:
@@ -165,10 +177,14 @@ class ShoppingAssistant:
         listed: list[str] | None = None,
         property_value: str | None = None,
         category: str | None = None,
+        property_in_focus: str | None = None,
     ) -> Reply:
-        """Answer "what is the size of the T-shirt?" about the item in focus, or the best item that fits."""
+        """Answer "what is the size of the T-shirt?" about the item in focus, or the best item that fits;
+        "what about the second one?" asks again about the property answered last."""
         language = detect_language(text)
         property_id = self._linker.canonical("property", property_value) or self._linker.first(text, "property")
+        if property_id is None and FOLLOW_UP.search(text):
+            property_id = property_in_focus or None
         item_id = self._item_for_question(text, focus, listed or [], category)
         if item_id is None:
             return Reply(replies.message("which_item", language))
@@ -177,6 +193,10 @@ class ShoppingAssistant:
             if found and found.confident:
                 return self._faq_reply(found, language, item_id)
             return Reply(replies.message("which_property", language), item_in_focus=item_id)
+        return self._property_reply(text, item_id, property_id, language)
+
+    def _property_reply(self, text: str, item_id: str, property_id: str, language: str) -> Reply:
+        """One property of one item as a sentence with the values' images; the FAQs when the graph has no value."""
         card = self._store.item_card(item_id)
         if card is None:
             return Reply(replies.message("which_item", language), item_in_focus=None)
@@ -190,6 +210,7 @@ class ShoppingAssistant:
             text_out,
             images=images,
             item_in_focus=item_id,
+            property_in_focus=property_id,
             payload={
                 "type": "property_answer",
                 "item": item_id,

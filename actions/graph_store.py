@@ -30,6 +30,17 @@ ITEMS_BY_TEXT = f"""
 CALL db.index.fulltext.queryNodes('{ITEM_SEARCH_INDEX}', $query, {{limit: $limit}}) YIELD node, score
 RETURN node.id AS id, score"""
 
+# What an item is, by semantic type, for the enhanced similarity of retrieval: NER mentions of its title
+# ("BRAND:名果记", "CATEGORY:面膜贴"), its category and brand names, its property values.
+ITEM_PROFILES = """
+UNWIND $ids AS item_id
+MATCH (i:Item {id: item_id})
+RETURN i.id AS id, i.title AS title, coalesce(i.ner_entities, []) AS ner_entities,
+       [(i)-[:IN_CATEGORY]->(c:Category) | [c.name_zh, c.name_en] + coalesce(c.aliases_zh, [])
+          + coalesce(c.aliases_en, [])] AS categories,
+       [(i)-[:OF_BRAND]->(b:Brand) | [b.name, b.name_zh] + coalesce(b.aliases, [])] AS brands,
+       [(i)-[:HAS_PROPERTY]->(v:PropertyValue) | [v.value, v.name_zh, v.name_en]] AS values"""
+
 ITEM_SUMMARIES = """
 UNWIND $ids AS item_id
 MATCH (i:Item {id: item_id})
@@ -213,6 +224,10 @@ class GraphStore:
         """Full-text scores of items for an escaped Lucene query."""
         rows = self._run(ITEMS_BY_TEXT, query=lucene_query, limit=limit)
         return {row["id"]: row["score"] for row in rows}
+
+    def item_profiles(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Title, NER mentions, category and brand names and property values of items (see ITEM_PROFILES)."""
+        return self._run(ITEM_PROFILES, ids=ids)
 
     def summaries(self, ids: list[str]) -> list[ItemSummary]:
         """Item summaries in the order of `ids` (unknown ids are left out)."""

@@ -139,6 +139,18 @@ def property_answer(
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "greet": (
+        "您好！我是直播间购物助手，可以帮您找商品、看详情、问属性。试试说“我想看看口红”。",
+        "Hi! I'm the live-room shopping assistant. I can find items, show their details and answer questions "
+        'about them. Try "Can I see the lipstick?"',
+    ),
+    "goodbye": ("再见，欢迎常来直播间！", "Goodbye, see you in the live room!"),
+    "thank": ("不客气，还有什么想看的吗？", "You're welcome! Anything else you'd like to see?"),
+    "out_of_scope": (
+        "抱歉，我只能回答直播间商品的问题，比如“有什么面膜”或“这件T恤有哪些尺码”。",
+        'Sorry, I can only help with the products in this live room, e.g. "Do you have facial masks?" or '
+        '"What sizes does the T-shirt come in?"',
+    ),
     "which_property": (
         "您想了解这款商品的哪方面？比如成分、尺码、颜色、净含量。",
         "What would you like to know about it? For example its ingredients, size, color or net content.",

@@ -1,24 +1,30 @@
-"""Item retrieval: entities and words of a query -> a ranked list of items from the graph."""
+"""Item retrieval: entities and words of a query -> a ranked list of items from the graph.
+
+Candidates come from the linked category/brand (a hard filter) or else from the full-text index; they are ranked
+by the enhanced similarity (actions/similarity.py), ties broken by the full-text score."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jieba
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore, ItemSummary
+from actions.similarity import TypedText, enhanced_similarity
 
 MAX_TERMS = 24
 MAX_RESULTS = 5
+_MODEL_NUMBER = re.compile(r"(?=.*\d)(?=.*[a-z])[a-z0-9\-]+")
+_MENTION_TYPES = {"category": "CATEGORY", "brand": "BRAND"}
 _LUCENE_SPECIAL = re.compile(r'[+\-&|!(){}\[\]^"~*?:\\/]')
 STOPWORDS = frozenset(
     "i me my we you your it its a an the this that these those do does can could would will please show see look "
     "want like find have has any some is are am of for to in on with and or what which there here one ones "
     "me buy get give recommend let me item items product products something need looking "
-    "我 我们 你 你们 想 要 看 看看 一下 下 有 没有 吗 呢 吧 的 了 给 请 帮 找 找找 推荐 这 那 这个 那个 这款 那款 "
-    "什么 哪些 一些 些 个 款 买 商品 东西 想要 能 可以 展示 瞧瞧".split()
+    "我 我们 你 你们 想 要 看 看看 一下 下 有 没有 有没有 吗 呢 吧 的 了 给 请 帮 找 找找 推荐 这 那 这个 那个 "
+    "这款 那款 什么 哪些 一些 些 个 款 买 商品 东西 想要 能 可以 展示 瞧瞧".split()
 )
 
 
@@ -29,6 +35,7 @@ class SearchQuery:
     text: str
     category: str | None = None
     brand: str | None = None
+    typed: TypedText = field(default_factory=lambda: TypedText(frozenset()))
 
 
 def content_words(text: str) -> list[str]:
@@ -54,25 +61,50 @@ def _too_short(word: str) -> bool:
 class ItemRetriever:
     """Ranks items for a query: category/brand filters from linked entities, full-text score for the words."""
 
-    def __init__(self, store: GraphStore, linker: EntityLinker) -> None:
+    def __init__(self, store: GraphStore, linker: EntityLinker, enhanced: bool = True) -> None:
+        """`enhanced=False` ranks by the full-text score alone (the baseline of benchmarks/retrieval.py)."""
         self._store = store
         self._linker = linker
+        self._enhanced = enhanced
 
     def understand(self, text: str, category: str | None = None, brand: str | None = None) -> SearchQuery:
-        """Resolve NLU entity values to ids, or find the entities in the text when NLU gave none."""
+        """Resolve NLU entity values to ids, or find the entities in the text when NLU gave none; type the query's
+        mentions for the enhanced similarity."""
         category = self._linker.canonical("category", category) or self._linker.first(text, "category")
         brand = self._linker.canonical("brand", brand) or self._linker.first(text, "brand")
-        return SearchQuery(text=text, category=category, brand=brand)
+        return SearchQuery(text=text, category=category, brand=brand, typed=self._typed(text))
+
+    def _typed(self, text: str) -> TypedText:
+        """Category and brand mentions by the linker; model numbers; every other content word may be a value."""
+        types: dict[str, set[str]] = {"CATEGORY": set(), "BRAND": set(), "MODEL": set(), "VALUE": set()}
+        rest = text
+        for mention in self._linker.mentions(text):
+            if mention.kind in _MENTION_TYPES:
+                surface = text[mention.start : mention.end]
+                types[_MENTION_TYPES[mention.kind]].add(surface.casefold())
+                rest = rest.replace(surface, " ")
+        for word in content_words(rest):
+            types["MODEL" if _MODEL_NUMBER.fullmatch(word) else "VALUE"].add(word)
+        return TypedText(frozenset(content_words(text)), {kind: frozenset(forms) for kind, forms in types.items()})
 
     def search(self, query: SearchQuery, limit: int = MAX_RESULTS) -> list[ItemSummary]:
         """The best items first; empty when nothing fits."""
-        scores = self._text_scores(query.text)
+        text_scores = self._text_scores(query.text)
         if query.category or query.brand:
             candidates = self._store.items_by_filter(query.category, query.brand)
-            ranked = sorted(candidates, key=lambda item_id: (-scores.get(item_id, 0.0), item_id))
         else:
-            ranked = sorted(scores, key=lambda item_id: (-scores[item_id], item_id))
+            candidates = list(text_scores)
+        similarity = self.similarities(query, candidates) if self._enhanced else dict.fromkeys(candidates, 0.0)
+        ranked = sorted(candidates, key=lambda item_id: (-similarity[item_id], -text_scores.get(item_id, 0.0), item_id))
         return self._store.summaries(ranked[:limit])
+
+    def similarities(self, query: SearchQuery, item_ids: list[str]) -> dict[str, float]:
+        """The enhanced similarity of the query to each item (0 for items the graph does not know)."""
+        scores = dict.fromkeys(item_ids, 0.0)
+        for profile in self._store.item_profiles(item_ids):
+            item = TypedText.of_item(profile, content_words(profile["title"] or ""))
+            scores[profile["id"]] = enhanced_similarity(query.typed, item)
+        return scores
 
     def _text_scores(self, text: str) -> dict[str, float]:
         query = lucene_query(text)

@@ -1,4 +1,9 @@
-"""Rasa NLU lookup tables and synonyms generated from the catalog's categories, properties and brands."""
+"""Rasa NLU lookup tables and synonyms generated from the catalog.
+
+Categories, properties and brands are entities: RegexEntityExtractor finds them through these tables and
+EntitySynonymMapper maps every name and alias to the catalog id. Scenarios, problems and needs (POIs) get tables
+too; they are no NLU entities (the recommender links them to the graph itself), but RegexFeaturizer turns a match
+into a feature, which tells the intent classifier that a message talks about a situation or a need."""
 
 from __future__ import annotations
 
@@ -51,27 +56,51 @@ def latin_pattern(names: list[str]) -> str:
     return rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])"
 
 
+ENTITY_KINDS = (("categories", "category"), ("properties", "property"), ("brands", "brand"))
+FEATURE_KINDS = (("scenarios", "scenario"), ("problems", "problem"), ("pois", "need"))
+
+
+def _kind_names(catalog: Catalog, kind: str, vocabulary: set[str]) -> dict[str, list[str]]:
+    """Names and aliases per catalog id of one kind (brands that would shadow a catalog word left out)."""
+    named: dict[str, list[str]] = {}
+    for row in catalog.rows.get(kind, []):
+        names = _names(kind, row)
+        if kind == "brands":
+            names = [name for name in names if usable_brand_name(name, vocabulary)]
+        named[row["id"]] = names
+    return named
+
+
+def _tables(entity: str, names: set[str]) -> list[str]:
+    """A lookup table of the Chinese names and one whole-word regex of the Latin ones."""
+    ordered = sorted(names, key=lambda n: (n.casefold(), n))
+    blocks = [_block("lookup", entity, [name for name in ordered if has_cjk(name)])]
+    latin = [name for name in ordered if not has_cjk(name)]
+    if latin:
+        blocks.append(_block("regex", entity, [latin_pattern(latin)]))
+    return blocks
+
+
 def lookups_yaml(source: Path) -> str:
-    """The YAML text per entity: a lookup table of Chinese names, a whole-word regex of Latin names, synonyms."""
+    """The YAML text: tables per entity and feature kind, then synonyms for names that mean one id only."""
     catalog = load_catalog(source)
     vocabulary = _vocabulary(catalog)
     blocks: list[str] = []
-    for kind, entity in (("categories", "category"), ("properties", "property"), ("brands", "brand")):
-        rows = catalog.rows.get(kind, [])
-        names = {name for row in rows for name in _names(kind, row)}
-        if kind == "brands":
-            names = {name for name in names if usable_brand_name(name, vocabulary)}
-        all_names = sorted(names, key=lambda n: (n.casefold(), n))
-        blocks.append(_block("lookup", entity, [name for name in all_names if has_cjk(name)]))
-        latin = [name for name in all_names if not has_cjk(name)]
-        if latin:
-            blocks.append(_block("regex", entity, [latin_pattern(latin)]))
-        for row in rows:
-            synonyms = [name for name in _names(kind, row) if name != row["id"]]
-            if kind == "brands":
-                synonyms = [name for name in synonyms if usable_brand_name(name, vocabulary)]
-            if synonyms:
-                blocks.append(_block("synonym", row["id"], synonyms))
+    synonyms: dict[str, list[str]] = {}
+    for kind, entity in ENTITY_KINDS + FEATURE_KINDS:
+        named = _kind_names(catalog, kind, vocabulary)
+        blocks += _tables(entity, {name for names in named.values() for name in names})
+        if (kind, entity) in ENTITY_KINDS:
+            for entity_id, names in named.items():
+                synonyms[entity_id] = [name for name in names if name != entity_id]
+    meanings: dict[str, set[str]] = {}
+    for entity_id, names in synonyms.items():
+        for name in names:
+            meanings.setdefault(name.casefold(), set()).add(entity_id)
+    for entity_id, names in synonyms.items():
+        unambiguous = [name for name in names if len(meanings[name.casefold()]) == 1]
+        if unambiguous:
+            blocks.append(_block("synonym", entity_id, unambiguous))
     return HEADER + 'version: "3.1"\nnlu:\n' + "\n".join(blocks) + "\n"
 
 

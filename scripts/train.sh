@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Train the Rasa model only when its inputs changed (config, domain, training data, Rasa version).
+# Train the Rasa model only when its inputs changed (config, domain, training data, Rasa-side components, Rasa version).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-inputs=$(find config.yml domain.yml data/nlu data/rules.yml requirements/rasa.txt -type f | sort)
+inputs=$(find config.yml domain.yml data/nlu data/rules.yml rasa_addons requirements/rasa.txt -type f -name "*.*" | sort)
 fingerprint=$(cat $inputs | sha256sum | cut -c1-16)
 model="models/current.tar.gz"
 if [ -f "$model" ] && [ -f "models/.fingerprint-$fingerprint" ]; then

@@ -48,8 +48,10 @@ def test_property_action_answers_with_a_sentence() -> None:
 def test_greeting_uses_the_users_language() -> None:
     zh = call_action("action_utter_localized", "你好", intent="greet")
     en = call_action("action_utter_localized", "hello", intent="greet")
-    assert zh["responses"][0]["response"] == "utter_greet_zh"
-    assert en["responses"][0]["response"] == "utter_greet_en"
+    assert zh["responses"][0]["text"].startswith("您好！我是直播间购物助手")
+    assert en["responses"][0]["text"].startswith("Hi! I'm the live-room shopping assistant")
+    away = call_action("action_utter_localized", "今天天气怎么样", intent="out_of_scope")
+    assert away["responses"][0]["text"].startswith("抱歉，我只能回答直播间商品的问题")
 
 
 @pytest.mark.parametrize("text", ["' OR 1=1 //", "}) DETACH DELETE n //", "🎉" * 100])

@@ -76,6 +76,23 @@ def test_mask_ingredients_in_chinese_for_the_item_in_focus(assistant: ShoppingAs
     assert reply.text == "「肌美精,立体浸透保湿面膜（弹力）,4片/盒」的成分有甘草酸二钾、透明质酸，共2种。"
 
 
+def test_what_about_the_second_one_asks_the_same_property_again(assistant: ShoppingAssistant) -> None:
+    listed = assistant.search("我想看看T恤").listed_items
+    with_sleeves = [n for n, item in enumerate(listed, 1) if assistant._store.property_values(item, "sleeve_length")]
+    first, second = with_sleeves[:2]
+    answer = assistant.ask_property(f"第{first}个的袖长是多少", focus=None, listed=listed)
+    assert answer.property_in_focus == "sleeve_length" and answer.item_in_focus == listed[first - 1]
+    follow_up = assistant.choose(f"那第{second}个呢", listed, property_in_focus=answer.property_in_focus)
+    assert follow_up.payload["type"] == "property_answer" and follow_up.payload["property"] == "sleeve_length"
+    assert follow_up.item_in_focus == listed[second - 1] and "袖长" in follow_up.text
+    english = assistant.ask_property(f"what about number {first}?", None, listed, property_in_focus="sleeve_length")
+    assert english.item_in_focus == listed[first - 1] and english.payload["property"] == "sleeve_length"
+    # Without a follow-up word, or with no property answered before, an ordinal still shows the card.
+    assert assistant.choose("第二个", listed, property_in_focus="sleeve_length").payload["type"] == "item_card"
+    assert assistant.choose("那第二个呢", listed).payload["type"] == "item_card"
+    assert assistant.search("我想看看口红").property_in_focus == ""
+
+
 def test_card_has_pois_and_image_links(assistant: ShoppingAssistant) -> None:
     reply = assistant.show_card("s11", "Tropicana")
     assert "Selling points: rich in vitamin C" in reply.text

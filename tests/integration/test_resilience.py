@@ -1,5 +1,6 @@
-"""When Neo4j goes down the assistant apologises in the user's language, and answers again once it is back:
-the whole chain, through the Rasa server's REST channel, the action server and the project's own Neo4j."""
+"""When Neo4j or the action server goes down the assistant apologises in the user's language, and answers again
+once it is back: the whole chain, through the Rasa server's REST channel, the action server and the project's own
+Neo4j."""
 
 from __future__ import annotations
 
@@ -24,8 +25,12 @@ def _say(text: str, sender: str) -> list[str]:
     return [message.get("text") or "" for message in response.json()]
 
 
+def _service(script: str, command: str) -> None:
+    subprocess.run([str(REPO_ROOT / "scripts" / script), command], check=True, capture_output=True, timeout=180)
+
+
 def _neo4j(command: str) -> None:
-    subprocess.run([str(REPO_ROOT / "scripts" / "neo4j.sh"), command], check=True, capture_output=True, timeout=180)
+    _service("neo4j.sh", command)
 
 
 @pytest.mark.skipif(os.environ.get("NEO4J_MANAGED") != "1", reason="Neo4j is not the project's own: not stopping it")
@@ -39,3 +44,21 @@ def test_neo4j_down_gives_an_apology_and_the_assistant_recovers_when_it_is_back(
     finally:
         _neo4j("start")
     assert any("为您找到" in text for text in _say("我想看看面膜", sender))
+
+
+@pytest.mark.skipif(os.environ.get("NEO4J_MANAGED") != "1", reason="the services are not the project's own")
+def test_action_server_down_gives_an_apology_and_the_assistant_recovers_when_it_is_back() -> None:
+    sender = f"pytest-{uuid.uuid4().hex[:8]}"
+    assert any("为您找到" in text for text in _say("我想看看口红", sender))
+    _service("actions.sh", "stop")
+    try:
+        zh = _say("第一个", sender)
+        en = _say("What is its price?", sender)
+        greeting = _say("hello", sender)
+    finally:
+        _service("actions.sh", "start")
+    assert len(zh) == 1 and zh[0].startswith("抱歉，我这边出了点问题，暂时答不了")
+    assert len(en) == 1 and en[0].startswith("Sorry, something went wrong on my side and I can't answer")
+    assert greeting == en
+    # The failed turns were forgotten, the list shown before them was not: the pick works now.
+    assert any(text.startswith("【") and "品类：" in text for text in _say("第一个", sender))

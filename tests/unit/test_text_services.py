@@ -81,5 +81,19 @@ def test_property_answers_are_sentences_in_both_languages() -> None:
 def test_generated_lookups_cover_the_catalog() -> None:
     text = lookups_yaml(DEMO_CATALOG)
     assert "- synonym: t_shirt" in text and "    - T恤" in text
+    for table in ("lookup: scenario", "lookup: problem", "lookup: need", "regex: scenario"):
+        assert f"- {table}\n" in text
+    assert "    - 熬夜\n" in text and "    - 皮肤暗沉\n" in text
+
+
+def test_a_synonym_never_maps_one_name_to_two_ids() -> None:
+    """'裙子' names both a dress and a skirt: it stays in the lookup table but gets no synonym."""
+    meanings: dict[str, set[str]] = {}
+    for block in lookups_yaml(DEMO_CATALOG).split("\n- ")[1:]:
+        head, _, body = block.partition("\n")
+        if head.startswith("synonym: "):
+            for line in body.splitlines()[1:]:
+                meanings.setdefault(line.strip()[2:].casefold(), set()).add(head.removeprefix("synonym: "))
+    assert meanings and all(len(ids) == 1 for ids in meanings.values())
     pattern = re.compile(latin_pattern(["cap", "T-shirt"]), re.IGNORECASE)
     assert pattern.search("a t-shirt") and not pattern.search("capsule")

@@ -1,0 +1,1 @@
+"""Components that run inside the Rasa server (.venv-rasa), not in the action server."""
