@@ -79,3 +79,17 @@ def test_an_english_recommendation_shows_the_path_and_a_chinese_store_question_g
     expect(page.locator(".rw-response").filter(has_text="快递").last).to_be_visible(timeout=TIMEOUT_MS)
     _say(page, "'); MATCH (n) DETACH DELETE n; // 🍓")
     expect(page.locator(".rw-response").last).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def test_a_page_reload_keeps_the_conversation(page: Page) -> None:
+    """The session id survives the reload (socket.io session persistence), so the listed items do too."""
+    _say(page, "我想看看口红")
+    expect(page.locator(".rw-response").filter(has_text="为您找到").last).to_be_visible(timeout=TIMEOUT_MS)
+    page.reload()
+    page.locator(".rw-launcher").wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_timeout(1000)  # the widget reopens itself when it was open: give it the chance
+    if not page.locator(".rw-new-message").is_visible():
+        page.locator(".rw-launcher").click()
+    expect(page.locator(".rw-response").filter(has_text="为您找到").last).to_be_visible(timeout=TIMEOUT_MS)
+    _say(page, "第二个")
+    expect(page.locator(".rw-response").filter(has_text="品类：口红").last).to_be_visible(timeout=TIMEOUT_MS)
