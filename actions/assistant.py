@@ -19,6 +19,9 @@ from actions.video import VideoMaker
 
 # "what about the second one?", "how about the red one", "and the third?", "那第二个呢", "第三款呢"
 FOLLOW_UP = re.compile(r"呢|\b(?:what|how) about\b|^\s*and\b", re.IGNORECASE)
+# The price is an attribute of the item node, not a property value: "its price", "多少钱", "how much is it"
+PRICE = "price"
+PRICE_WORDS = re.compile(r"价格|价钱|多少钱|售价|几块钱|\bprice\b|\bhow much\b|\bcosts?\b", re.IGNORECASE)
 
 
 @dataclass
@@ -183,6 +186,8 @@ class ShoppingAssistant:
         "what about the second one?" asks again about the property answered last."""
         language = detect_language(text)
         property_id = self._linker.canonical("property", property_value) or self._linker.first(text, "property")
+        if property_id is None and PRICE_WORDS.search(text):
+            property_id = PRICE
         if property_id is None and FOLLOW_UP.search(text):
             property_id = property_in_focus or None
         item_id = self._item_for_question(text, focus, listed or [], category)
@@ -196,27 +201,31 @@ class ShoppingAssistant:
         return self._property_reply(text, item_id, property_id, language)
 
     def _property_reply(self, text: str, item_id: str, property_id: str, language: str) -> Reply:
-        """One property of one item as a sentence with the values' images; the FAQs when the graph has no value."""
+        """One property (or the price) of one item as a sentence with the values' images; when the graph has no
+        value, says so and adds the most similar FAQ if one is confident."""
         card = self._store.item_card(item_id)
         if card is None:
             return Reply(replies.message("which_item", language), item_in_focus=None)
+        payload: dict[str, Any] = {"type": "property_answer", "item": item_id, "property": property_id}
+        focus = {"item_in_focus": item_id, "property_in_focus": property_id}
+        if property_id == PRICE:
+            price = card.summary.price
+            payload["values"] = [] if price is None else [price]
+            return Reply(replies.price_answer(card.summary.title, price, language), payload=payload, **focus)
         values = self._store.property_values(item_id, property_id)
-        if not values:
-            return self.faq(text, item_id)
         name_zh, name_en = self._store.property_names(property_id)
-        text_out = replies.property_answer(card.summary.title, name_zh, name_en, values, language)
-        images = [media_url(path) for value in values for path in value.images]
+        if not values:
+            found = self._faq_match(text, language)
+            faq = (found.question, found.answer) if found and found.confident else None
+            payload.update(type="no_value", faq=found.id if faq and found else None)
+            text_out = replies.missing_value(card.summary.title, name_zh, name_en, language, faq)
+            return Reply(text_out, payload=payload, **focus)
+        payload["values"] = [v.value for v in values]
         return Reply(
-            text_out,
-            images=images,
-            item_in_focus=item_id,
-            property_in_focus=property_id,
-            payload={
-                "type": "property_answer",
-                "item": item_id,
-                "property": property_id,
-                "values": [v.value for v in values],
-            },
+            replies.property_answer(card.summary.title, name_zh, name_en, values, language),
+            images=[media_url(path) for value in values for path in value.images],
+            payload=payload,
+            **focus,
         )
 
     def _item_for_question(self, text: str, focus: str | None, listed: list[str], category: str | None) -> str | None:

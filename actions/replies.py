@@ -126,16 +126,40 @@ def property_answer(
     shown = [pick(language, v.value_zh, v.value_en) or v.value for v in values]
     title = short_title(title)
     if language == "zh":
-        if not shown:
-            return f"抱歉，图谱里还没有「{title}」的{name}信息，我可以帮您转给主播。"
         if len(shown) == 1:
             return f"「{title}」的{name}是{shown[0]}。"
         return f"「{title}」的{name}有{_join(shown, language)}，共{len(shown)}种。"
-    if not shown:
-        return f'Sorry, the graph has no {name} for "{title}" yet. I can pass your question to the anchor.'
     if len(shown) == 1:
         return f'The {name} of "{title}" is {shown[0]}.'
     return f'"{title}" has {len(shown)} values for {name}: {_join(shown, language)}.'
+
+
+def price_answer(title: str, price: float | None, language: str) -> str:
+    """The price of an item, or that the catalog has none."""
+    title = short_title(title)
+    if price is None:
+        if language == "zh":
+            return f"抱歉，图谱里还没有「{title}」的价格，我可以帮您转给主播。"
+        return f'Sorry, the graph has no price for "{title}" yet. I can pass your question to the host.'
+    return f"「{title}」的价格是¥{price:g}。" if language == "zh" else f'"{title}" costs ${price:g}.'
+
+
+def missing_value(
+    title: str, property_zh: str | None, property_en: str | None, language: str, faq: tuple[str, str] | None
+) -> str:
+    """The graph has no value of that property for the item: say so, then give the most similar FAQ (marked as
+    such) when one is confident, else offer to pass the question to the host."""
+    name = pick(language, property_zh, property_en)
+    title = short_title(title)
+    if language == "zh":
+        head = f"抱歉，图谱里还没有「{title}」的{name}信息"
+        if faq is None:
+            return head + "，我可以帮您转给主播。"
+        return f"{head}。常见问题里有一个相似的问题：“{faq[0]}”\n{faq[1]}"
+    head = f'Sorry, the graph has no {name} for "{title}" yet'
+    if faq is None:
+        return head + ". I can pass your question to the host."
+    return f'{head}. A similar question from the FAQ, "{faq[0]}":\n{faq[1]}'
 
 
 MESSAGES: dict[str, tuple[str, str]] = {

@@ -93,6 +93,23 @@ def test_what_about_the_second_one_asks_the_same_property_again(assistant: Shopp
     assert assistant.search("我想看看口红").property_in_focus == ""
 
 
+def test_its_price_and_a_value_the_graph_lacks(assistant: ShoppingAssistant) -> None:
+    listed = assistant.search("我想看看口红").listed_items
+    card = assistant.choose("第二个", listed)
+    price = assistant.ask_property("它的价格是多少", focus=card.item_in_focus, listed=listed)
+    summary = assistant._store.summaries([listed[1]])[0]
+    assert (
+        price.payload["property"] == "price" and price.text == f"「{summary.title[:48]}」的价格是¥{summary.price:g}。"
+    )
+    english = assistant.ask_property("how much is the first one?", focus=None, listed=listed)
+    assert english.item_in_focus == listed[0] and english.payload["property"] == "price"
+    t_shirts = assistant.search("Do you have T-shirts?").listed_items
+    lacking = next(n for n, item in enumerate(t_shirts) if not assistant._store.property_values(item, "size"))
+    reply = assistant.ask_property(f"what sizes does number {lacking + 1} come in?", focus=None, listed=t_shirts)
+    assert reply.payload["type"] == "no_value" and reply.text.startswith("Sorry, the graph has no size for")
+    assert reply.property_in_focus == "size"  # so "what about the first one?" asks about the size again
+
+
 def test_card_has_pois_and_image_links(assistant: ShoppingAssistant) -> None:
     reply = assistant.show_card("s11", "Tropicana")
     assert "Selling points: rich in vitamin C" in reply.text

@@ -10,7 +10,7 @@ from actions.entity_linking import EntityLinker
 from actions.graph_store import PropertyValue
 from actions.language import detect_language
 from actions.ordinals import ordinal_index
-from actions.replies import property_answer
+from actions.replies import missing_value, price_answer, property_answer
 from actions.retrieval import lucene_query
 from kg_builder.lookups import latin_pattern, lookups_yaml
 from tests.conftest import DEMO_CATALOG
@@ -75,7 +75,20 @@ def test_property_answers_are_sentences_in_both_languages() -> None:
     en = property_answer("Yoga T-shirt", "尺码", "size", values, "en")
     assert zh == "「这款T恤」的尺码有S、M，共2种。"
     assert en == '"Yoga T-shirt" has 2 values for size: S and M.'
-    assert "转给主播" in property_answer("面膜", "成分", "ingredient", [], "zh")
+    assert price_answer("口红", 340, "zh") == "「口红」的价格是¥340。"
+    assert price_answer("Lipstick", 12.5, "en") == '"Lipstick" costs $12.5.'
+    assert "转给主播" in price_answer("口红", None, "zh")
+
+
+def test_a_missing_value_is_said_before_any_faq() -> None:
+    assert (
+        missing_value("面膜", "成分", "ingredient", "zh", None)
+        == "抱歉，图谱里还没有「面膜」的成分信息，我可以帮您转给主播。"
+    )
+    with_faq = missing_value("T-shirt", "尺码", "size", "en", ("does it run small?", "It runs small."))
+    assert with_faq == 'Sorry, the graph has no size for "T-shirt" yet. A similar question from the FAQ, ' + (
+        '"does it run small?":\nIt runs small.'
+    )
 
 
 def test_generated_lookups_cover_the_catalog() -> None:
