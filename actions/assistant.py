@@ -223,7 +223,7 @@ class ShoppingAssistant:
         payload["values"] = [v.value for v in values]
         return Reply(
             replies.property_answer(card.summary.title, name_zh, name_en, values, language),
-            images=[media_url(path) for value in values for path in value.images],
+            images=list(dict.fromkeys(media_url(path) for value in values for path in value.images)),
             payload=payload,
             **focus,
         )

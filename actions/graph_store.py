@@ -68,11 +68,13 @@ RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source 
        COLLECT { MATCH (i)-[:HAS_POI]->(:POI)<-[:NEED]-(:Problem)<-[:CAUSE]-(s:Scenario)
                  RETURN DISTINCT {name_zh: s.name_zh, name_en: s.name_en} AS scenario LIMIT 3 } AS scenarios"""
 
+# A value node is shared by every item that has it ("size: S"): of its images, only those cut from this item's
+# own pages or photos, or tied to no item (curated), show this item's value.
 PROPERTY_VALUES = """
 MATCH (i:Item {id: $item})-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property {id: $property})
 RETURN v.id AS id, v.value AS value, v.name_zh AS value_zh, v.name_en AS value_en,
        p.name_zh AS property_zh, p.name_en AS property_en,
-       [(v)-[:HAS_IMAGE]->(img:Image) | img.path] AS images
+       [(v)-[:HAS_IMAGE]->(img:Image) WHERE img.item IS NULL OR img.item = $item | img.path] AS images
 ORDER BY r.position, v.id"""
 
 PROPERTY_NAMES = """

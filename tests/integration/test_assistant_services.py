@@ -65,10 +65,17 @@ def test_choose_by_ordinal_shows_the_card(assistant: ShoppingAssistant) -> None:
     assert english.item_in_focus == listed[-1] and "Category: lipstick" in english.text
 
 
-def test_size_of_the_t_shirt(assistant: ShoppingAssistant) -> None:
+def test_size_of_the_t_shirt(assistant: ShoppingAssistant, driver: Driver) -> None:
     reply = assistant.ask_property("What is the size of the T-shirt?", focus=None)
     assert reply.payload["property"] == "size" and reply.item_in_focus in {"c04", "c05", "c06"}
     assert "values for size" in reply.text
+    assert len(reply.images) == len(set(reply.images))
+    for url in reply.images:  # a shared value node's images: only this item's own pieces, or curated ones
+        name = url.rsplit("/", 1)[-1]
+        rows = driver.execute_query(
+            "MATCH (img:Image) WHERE img.path ENDS WITH '/' + $name RETURN img.item AS item", name=name
+        ).records
+        assert rows and all(row["item"] in (None, reply.item_in_focus) for row in rows), url
 
 
 def test_mask_ingredients_in_chinese_for_the_item_in_focus(assistant: ShoppingAssistant) -> None:
