@@ -32,20 +32,27 @@ def _entity(tracker: Tracker, name: str) -> str | None:
 # Channels that take the structured payload as `custom` JSON; Rasa 3.6's socket.io channel passes custom JSON
 # to `emit()` as keyword arguments and fails on it, and the shell only prints it.
 STRUCTURED_CHANNELS = ("rest",)
+# `rasa shell` prints an attachment as a string and fails on a dict (Rasa 3.6 console): it gets no carousel (the
+# numbered list is in the text) and the video's address as text.
+TEXT_ONLY_CHANNELS = ("cmdline",)
 
 
 def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = None) -> list[EventType]:
     structured = reply.payload if channel in STRUCTURED_CHANNELS else None
-    media_follow = bool(reply.carousel or reply.images or reply.video)
+    text_only = channel in TEXT_ONLY_CHANNELS
+    carousel = reply.carousel if not text_only else []
+    media_follow = bool(carousel or reply.images or reply.video)
     buttons_now = reply.buttons if reply.buttons and not media_follow else None
     dispatcher.utter_message(text=reply.text, json_message=structured, buttons=buttons_now)
-    if reply.carousel:
+    if carousel:
         dispatcher.utter_message(
-            attachment={"type": "template", "payload": {"template_type": "generic", "elements": reply.carousel}}
+            attachment={"type": "template", "payload": {"template_type": "generic", "elements": carousel}}
         )
     for image in reply.images:
         dispatcher.utter_message(image=image)
-    if reply.video:
+    if reply.video and text_only:
+        dispatcher.utter_message(text=reply.video)
+    elif reply.video:
         dispatcher.utter_message(attachment={"type": "video", "payload": {"title": reply.text, "src": reply.video}})
     if reply.buttons and not buttons_now:  # widgets show buttons on the last message: they come after the media
         dispatcher.utter_message(text=reply.prompt, buttons=reply.buttons)

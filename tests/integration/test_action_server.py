@@ -11,16 +11,19 @@ import requests
 ACTIONS_URL = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}/webhook"
 
 
-def call_action(name: str, text: str, slots: dict[str, Any] | None = None, intent: str = "search_items") -> dict:
-    """POST what Rasa would send for one action; fail when the server is down."""
+def call_action(
+    name: str, text: str, slots: dict[str, Any] | None = None, intent: str = "search_items", channel: str = "rest"
+) -> dict:
+    """POST what Rasa would send for one action, the message from `channel`; fail when the server is down."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
     body = {
         "next_action": name,
         "sender_id": "pytest",
         "tracker": {
             "sender_id": "pytest",
             "slots": slots or {},
-            "latest_message": {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []},
-            "events": [],
+            "latest_message": latest,
+            "events": [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}],
             "active_loop": {},
         },
         "domain": {},
@@ -38,6 +41,19 @@ def test_search_action_lists_items_and_sets_the_slot() -> None:
     assert result["responses"][0]["text"].startswith("为您找到5件商品")
     slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
     assert len(slots["listed_items"]) == 5 and len(set(slots["listed_items"])) == 5
+
+
+@pytest.mark.parametrize("channel", ["rest", "socketio", "cmdline"])
+def test_the_shell_gets_no_attachment_it_cannot_print(channel: str) -> None:
+    """Rasa 3.6's console concatenates an attachment to a string: a dict (carousel, video) would end `rasa shell`."""
+    listed = call_action("action_search_items", "我想看看酸奶", channel=channel)
+    video = call_action("action_make_video", "看短视频", {"item_in_focus": "s11"}, intent="ask_video", channel=channel)
+    attachments = [m["attachment"] for m in listed["responses"] + video["responses"] if m.get("attachment")]
+    if channel == "cmdline":
+        assert attachments == []
+        assert any((m.get("text") or "").endswith(".mp4") for m in video["responses"])
+    else:
+        assert {a["type"] for a in attachments} == {"template", "video"}
 
 
 def test_property_action_answers_with_a_sentence() -> None:
