@@ -7,7 +7,6 @@ sends `utter_default` in the user's language (the `language` slot it sets) and f
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
@@ -21,12 +20,12 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+from kg_builder.records import has_cjk  # standard library only: importable from .venv-rasa
 
 
-def language_of(text: str | None) -> str:
+def language_of(text: str) -> str:
     """'zh' when the text holds a Chinese character, else 'en' (as the action server decides)."""
-    return "zh" if text and _CJK.search(text) else "en"
+    return "zh" if has_cjk(text) else "en"
 
 
 def silent_turn_text(tracker: DialogueStateTracker, custom_actions: set[str]) -> str | None:
