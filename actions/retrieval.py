@@ -53,6 +53,18 @@ def lucene_query(text: str) -> str:
     return " OR ".join(f'"{word}"' for word in content_words(text))
 
 
+def distinct_titles(items: list[ItemSummary]) -> list[ItemSummary]:
+    """The first item of each title: the harvested sources hold some products twice, under two ids."""
+    seen: set[str] = set()
+    distinct = []
+    for item in items:
+        key = " ".join((item.title or "").casefold().split())
+        if key not in seen:
+            seen.add(key)
+            distinct.append(item)
+    return distinct
+
+
 def _too_short(word: str) -> bool:
     """Single Latin letters and bare numbers say nothing about a product."""
     return word.isspace() or word.isdigit() or (word.isascii() and len(word) < 2)
@@ -96,7 +108,7 @@ class ItemRetriever:
             candidates = list(text_scores)
         similarity = self.similarities(query, candidates) if self._enhanced else dict.fromkeys(candidates, 0.0)
         ranked = sorted(candidates, key=lambda item_id: (-similarity[item_id], -text_scores.get(item_id, 0.0), item_id))
-        return self._store.summaries(ranked[:limit])
+        return distinct_titles(self._store.summaries(ranked[: limit * 2]))[:limit]
 
     def similarities(self, query: SearchQuery, item_ids: list[str]) -> dict[str, float]:
         """The enhanced similarity of the query to each item (0 for items the graph does not know)."""

@@ -56,6 +56,13 @@ def test_search_lists_items_of_the_category_in_both_languages(assistant: Shoppin
     assert english.text.startswith(f"I found {shown} items:") and chinese.text.startswith(f"为您找到{shown}件商品：")
 
 
+@pytest.mark.parametrize("text", ["Can I see the lipstick?", "我想看看口红", "Do you have T-shirts?"])
+def test_a_result_list_never_shows_one_title_twice(assistant: ShoppingAssistant, text: str) -> None:
+    listed = assistant.search(text).listed_items
+    titles = [item.title.casefold() for item in assistant._store.summaries(listed)]
+    assert len(listed) == 5 and len(set(titles)) == len(titles), titles
+
+
 def test_choose_by_ordinal_shows_the_card(assistant: ShoppingAssistant) -> None:
     listed = assistant.search("我想看看口红").listed_items
     card = assistant.choose("第二个", listed)
