@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -68,116 +68,99 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = 
     return events
 
 
-def _guarded(dispatcher: CollectingDispatcher, tracker: Tracker, turn: Callable[[], Reply]) -> list[EventType]:
-    """Run a turn; when the graph is down, apologise in the user's language instead of failing.
+class AssistantAction(Action, abc.ABC):
+    """One turn of ShoppingAssistant: a subclass names the action and says which call answers the message.
 
-    The `language` slot follows the user, so that Rasa's own fallback reply (utter_default) can too."""
-    language = detect_language(tracker.latest_message.get("text"))
-    try:
-        events = _send(dispatcher, turn(), tracker.get_latest_input_channel())
-    except GraphUnavailable:
-        global _assistant
-        _assistant = None
-        dispatcher.utter_message(text=replies.message("graph_unavailable", language))
-        events = []
-    return [SlotSet("language", language), *events]
+    When the graph is down the user gets an apology in their language instead of a failure. The `language` slot
+    follows the user, so that Rasa's own fallback reply (utter_default) can too."""
+
+    action_name = ""
+
+    def name(self) -> str:
+        return self.action_name
+
+    @abc.abstractmethod
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        """The assistant's reply to the latest message (abstract: rasa-sdk registers no abstract action)."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        language = detect_language(text)
+        try:
+            events = _send(dispatcher, self.turn(assistant(), text, tracker), tracker.get_latest_input_channel())
+        except GraphUnavailable:
+            global _assistant
+            _assistant = None
+            dispatcher.utter_message(text=replies.message("graph_unavailable", language))
+            events = []
+        return [SlotSet("language", language), *events]
 
 
-class ActionSearchItems(Action):
+class ActionSearchItems(AssistantAction):
     """List the items that fit the user's request."""
 
-    def name(self) -> str:
-        return "action_search_items"
+    action_name = "action_search_items"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return _guarded(
-            dispatcher,
-            tracker,
-            lambda: assistant().search(text, _entity(tracker, "category"), _entity(tracker, "brand")),
-        )
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.search(text, _entity(tracker, "category"), _entity(tracker, "brand"))
 
 
-class ActionChooseItem(Action):
-    """Show the card of the listed item the user picked."""
+class ActionChooseItem(AssistantAction):
+    """Show the card of the listed item the user picked (or, after a property answer, that property of it)."""
 
-    def name(self) -> str:
-        return "action_choose_item"
+    action_name = "action_choose_item"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
         listed = tracker.get_slot("listed_items") or []
-        return _guarded(
-            dispatcher,
-            tracker,
-            lambda: assistant().choose(
-                text, listed, _entity(tracker, "ordinal"), tracker.get_slot("property_in_focus")
-            ),
-        )
+        return shop.choose(text, listed, _entity(tracker, "ordinal"), tracker.get_slot("property_in_focus"))
 
 
-class ActionAnswerProperty(Action):
+class ActionAnswerProperty(AssistantAction):
     """Answer a question about a property of the item in focus."""
 
-    def name(self) -> str:
-        return "action_answer_property"
+    action_name = "action_answer_property"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return _guarded(
-            dispatcher,
-            tracker,
-            lambda: assistant().ask_property(
-                text,
-                focus=tracker.get_slot("item_in_focus"),
-                listed=tracker.get_slot("listed_items") or [],
-                property_value=_entity(tracker, "property"),
-                category=_entity(tracker, "category"),
-                property_in_focus=tracker.get_slot("property_in_focus"),
-            ),
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.ask_property(
+            text,
+            focus=tracker.get_slot("item_in_focus"),
+            listed=tracker.get_slot("listed_items") or [],
+            property_value=_entity(tracker, "property"),
+            category=_entity(tracker, "category"),
+            property_in_focus=tracker.get_slot("property_in_focus"),
         )
 
 
-class ActionRecommend(Action):
+class ActionRecommend(AssistantAction):
     """Recommend items for the user's situation, with the path scenario → problem → POI → value as reason."""
 
-    def name(self) -> str:
-        return "action_recommend"
+    action_name = "action_recommend"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return _guarded(dispatcher, tracker, lambda: assistant().recommend(text))
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.recommend(text)
 
 
-class ActionMakeVideo(Action):
+class ActionMakeVideo(AssistantAction):
     """Render (or reuse) the short video of the item in focus and send it."""
 
-    def name(self) -> str:
-        return "action_make_video"
+    action_name = "action_make_video"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return _guarded(
-            dispatcher,
-            tracker,
-            lambda: assistant().video(
-                text,
-                tracker.get_slot("item_in_focus"),
-                tracker.get_slot("listed_items"),
-                tracker.get_slot("needs_in_focus"),
-            ),
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.video(
+            text,
+            tracker.get_slot("item_in_focus"),
+            tracker.get_slot("listed_items"),
+            tracker.get_slot("needs_in_focus"),
         )
 
 
-class ActionAnswerFaq(Action):
+class ActionAnswerFaq(AssistantAction):
     """Answer a store question from the most similar FAQ, or pass it on to the host."""
 
-    def name(self) -> str:
-        return "action_answer_faq"
+    action_name = "action_answer_faq"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return _guarded(dispatcher, tracker, lambda: assistant().faq(text, tracker.get_slot("item_in_focus")))
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.faq(text, tracker.get_slot("item_in_focus"))
 
 
 class ActionUtterLocalized(Action):

@@ -207,11 +207,11 @@ class ShoppingAssistant:
         if card is None:
             return Reply(replies.message("which_item", language), item_in_focus=None)
         payload: dict[str, Any] = {"type": "property_answer", "item": item_id, "property": property_id}
-        focus = {"item_in_focus": item_id, "property_in_focus": property_id}
         if property_id == PRICE:
             price = card.summary.price
             payload["values"] = [] if price is None else [price]
-            return Reply(replies.price_answer(card.summary.title, price, language), payload=payload, **focus)
+            text_out = replies.price_answer(card.summary.title, price, language)
+            return Reply(text_out, item_in_focus=item_id, property_in_focus=property_id, payload=payload)
         values = self._store.property_values(item_id, property_id)
         name_zh, name_en = self._store.property_names(property_id)
         if not values:
@@ -219,13 +219,14 @@ class ShoppingAssistant:
             faq = (found.question, found.answer) if found and found.confident else None
             payload.update(type="no_value", faq=found.id if faq and found else None)
             text_out = replies.missing_value(card.summary.title, name_zh, name_en, language, faq)
-            return Reply(text_out, payload=payload, **focus)
+            return Reply(text_out, item_in_focus=item_id, property_in_focus=property_id, payload=payload)
         payload["values"] = [v.value for v in values]
         return Reply(
             replies.property_answer(card.summary.title, name_zh, name_en, values, language),
             images=list(dict.fromkeys(media_url(path) for value in values for path in value.images)),
+            item_in_focus=item_id,
+            property_in_focus=property_id,
             payload=payload,
-            **focus,
         )
 
     def _item_for_question(self, text: str, focus: str | None, listed: list[str], category: str | None) -> str | None:

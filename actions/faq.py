@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.graph_store import GraphStore
-from actions.media import REPO_ROOT
+from kg_builder.config import REPO_ROOT
 from kg_builder.faq.data import CANDIDATES
 from kg_builder.faq.matcher import load_matcher
 from kg_builder.faq.scoring import Scorer, hybrid_scorer

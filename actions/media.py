@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from kg_builder.config import REPO_ROOT
+
 CATALOG_DIR = REPO_ROOT / "data" / "catalog"
 MEDIA_DIR = Path(os.environ.get("MEDIA_DIR", REPO_ROOT / "media"))  # generated videos (not committed)
 

@@ -20,12 +20,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from kg_builder.records import has_cjk  # standard library only: importable from .venv-rasa
-
-
-def language_of(text: str) -> str:
-    """'zh' when the text holds a Chinese character, else 'en' (as the action server decides)."""
-    return "zh" if has_cjk(text) else "en"
+from actions.language import detect_language  # standard library only: importable from .venv-rasa
 
 
 def silent_turn_text(tracker: DialogueStateTracker, custom_actions: set[str]) -> str | None:
@@ -73,4 +68,4 @@ class SilentActionApologyPolicy(Policy):
         if text is None:
             return self._prediction(probabilities)
         probabilities[domain.index_for_action(ACTION_DEFAULT_FALLBACK_NAME)] = 1.0
-        return self._prediction(probabilities, events=[SlotSet("language", language_of(text))])
+        return self._prediction(probabilities, events=[SlotSet("language", detect_language(text))])
