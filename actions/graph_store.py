@@ -8,7 +8,7 @@ from typing import Any
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg_builder.config import Neo4jSettings, connect
-from kg_builder.ontology import ITEM_SEARCH_INDEX
+from kg_builder.graph.ontology import ITEM_SEARCH_INDEX
 from neo4j import Driver
 
 ENTITY_NAMES = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kg_builder.records import has_cjk
+from kg_builder.catalog.records import has_cjk
 
 
 def detect_language(text: str | None) -> str:

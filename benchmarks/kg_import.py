@@ -25,10 +25,10 @@ from tqdm import tqdm
 
 from actions.graph_store import GraphStore
 from kg_builder.build import BuildReport, build_graph
-from kg_builder.catalog import load_catalog
+from kg_builder.catalog.loader import load_catalog
 from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
-from kg_builder.extraction import ExtractionSettings
-from kg_builder.stats import graph_stats
+from kg_builder.textual.stages import ExtractionSettings
+from kg_builder.graph.stats import graph_stats
 from neo4j import Driver
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"

@@ -58,14 +58,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _category_domains(catalog_dir: Path) -> dict[str, str]:
-    from kg_builder.catalog import load_catalog
+    from kg_builder.catalog.loader import load_catalog
 
     return {row["id"]: row["domain"] for row in load_catalog(catalog_dir).rows["categories"]}
 
 
 def _images(args: argparse.Namespace) -> int:
     if args.action == "generate":
-        from kg_builder.catalog import load_catalog
+        from kg_builder.catalog.loader import load_catalog
         from kg_builder.images.detail_pages import catalog_pages_input, generate_pages, real_photos
 
         photos = real_photos(args.data)
@@ -142,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; return the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "lookups":
-        from kg_builder.lookups import write_lookups
+        from kg_builder.catalog.lookups import write_lookups
 
         print(write_lookups(args.source, args.out))
         return 0
     if args.command == "harvest":
-        from kg_builder.harvest import harvest_catalog
+        from kg_builder.catalog.harvest import harvest_catalog
 
         harvest = harvest_catalog(args.data, args.catalog, REPO_ROOT / "data" / "knowledge" / "value_lexicon.tsv")
         for error in harvest.errors:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
             extraction = None
             if not args.no_models:
-                from kg_builder.extraction import ExtractionSettings
+                from kg_builder.textual.stages import ExtractionSettings
 
                 if not args.data.is_dir():
                     print(
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             print(report.summary())
             return 1 if args.strict and report.errors else 0
         if args.command == "stats":
-            from kg_builder.stats import graph_stats
+            from kg_builder.graph.stats import graph_stats
 
             stats = graph_stats(driver, settings.database)
             if args.json:
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print(stats.as_table())
             return 0
-        from kg_builder.ontology import ensure_schema
+        from kg_builder.graph.ontology import ensure_schema
 
         ensure_schema(driver, settings.database)
         print("schema: constraints and indexes in place")

@@ -1,23 +1,23 @@
 #!/usr/bin/env bash
-# Fetch Neo4j Community from Maven Central (neo4j/pom.xml) and run it on loopback: fetch|start|stop|status.
+# Fetch Neo4j Community from Maven Central (neo4j-server/pom.xml) and run it on loopback: fetch|start|stop|status.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-LIB="$ROOT/neo4j/lib"
-STAMP="$LIB/.fetched-$(sha256sum "$ROOT/neo4j/pom.xml" | cut -c1-16)"
+LIB="$ROOT/neo4j-server/lib"
+STAMP="$LIB/.fetched-$(sha256sum "$ROOT/neo4j-server/pom.xml" | cut -c1-16)"
 
 fetch() {
   [ -f "$STAMP" ] && return 0
-  echo "fetching Neo4j jars from Maven Central (neo4j/pom.xml) ..."
+  echo "fetching Neo4j jars from Maven Central (neo4j-server/pom.xml) ..."
   rm -rf "$LIB"
-  mvn -q -B -f "$ROOT/neo4j/pom.xml" dependency:copy-dependencies
+  mvn -q -B -f "$ROOT/neo4j-server/pom.xml" dependency:copy-dependencies
   touch "$STAMP"
-  echo "Neo4j: $(ls "$LIB"/*.jar | wc -l) jars in neo4j/lib"
+  echo "Neo4j: $(ls "$LIB"/*.jar | wc -l) jars in neo4j-server/lib"
 }
 
 write_conf() {
   mkdir -p "$NEO4J_LOCAL_HOME"/{conf,data,logs,plugins,import,run}
   sed -e "s/@BOLT_PORT@/$NEO4J_BOLT_PORT/" -e "s/@HTTP_PORT@/$NEO4J_HTTP_PORT/" \
-    "$ROOT/neo4j/neo4j.conf.template" > "$NEO4J_LOCAL_HOME/conf/neo4j.conf"
+    "$ROOT/neo4j-server/neo4j.conf.template" > "$NEO4J_LOCAL_HOME/conf/neo4j.conf"
 }
 
 java_cmd() {  # class args...

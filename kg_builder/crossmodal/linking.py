@@ -21,12 +21,12 @@ from typing import Any
 
 from tqdm import tqdm
 
-from kg_builder.catalog import load_catalog
+from kg_builder.catalog.loader import load_catalog
 from kg_builder.crossmodal.data import kept_pieces, product_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
-from kg_builder.ontology import HAS_IMAGE, IMAGE, ITEM, POI, PROBLEM, PROPERTY_VALUE, SCENARIO
-from kg_builder.predictions import replace_predictions
-from kg_builder.writer import batches
+from kg_builder.graph.ontology import HAS_IMAGE, IMAGE, ITEM, POI, PROBLEM, PROPERTY_VALUE, SCENARIO
+from kg_builder.graph.predictions import replace_predictions
+from kg_builder.graph.writer import batches
 from neo4j import Driver
 
 LINK_SOURCE = "cross_modal"

@@ -6,8 +6,8 @@ import io
 from pathlib import Path
 
 from kg_builder.build import build_graph
-from kg_builder.inference import infer_item_pois
-from kg_builder.stats import graph_stats
+from kg_builder.textual.inference import infer_item_pois
+from kg_builder.graph.stats import graph_stats
 from neo4j import Driver
 from tests.conftest import DEMO_CATALOG, TEST_PREFIX, mini_catalog, write_jsonl
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from kg_builder.build import build_graph
-from kg_builder.completion import PREFERS_SOURCE, complete_preferences
-from kg_builder.inference import infer_item_pois
-from kg_builder.predictions import (
+from kg_builder.textual.completion import PREFERS_SOURCE, complete_preferences
+from kg_builder.textual.inference import infer_item_pois
+from kg_builder.graph.predictions import (
     REMOVE_OLD_MINED_POIS,
     REMOVE_OLD_SATISFY,
     WRITE_MINED_POIS,

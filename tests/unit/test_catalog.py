@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from kg_builder.catalog import load_catalog
+from kg_builder.catalog.loader import load_catalog
 from tests.conftest import DEMO_CATALOG, mini_catalog, write_jsonl
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kg_builder.catalog import load_catalog
-from kg_builder.harvest import Harvester, HarvestSources, write_harvest
-from kg_builder.ner import AnnotatedTitle, NerSettings, en_titles, recognise, train_ner
+from kg_builder.catalog.loader import load_catalog
+from kg_builder.catalog.harvest import Harvester, HarvestSources, write_harvest
+from kg_builder.textual.ner import AnnotatedTitle, NerSettings, en_titles, recognise, train_ner
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 
 

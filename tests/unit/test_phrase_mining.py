@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kg_builder.corpus import Sentence
-from kg_builder.phrase_mining import MiningSettings, mine_phrases
+from kg_builder.textual.corpus import Sentence
+from kg_builder.textual.phrase_mining import MiningSettings, mine_phrases
 
 LEFT = "春夏秋冬男女老少红黄蓝绿"
 RIGHT = "面霜乳液精华面膜爽肤水眼霜"

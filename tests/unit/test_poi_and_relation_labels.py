@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg_builder.catalog import load_catalog
-from kg_builder.corpus import Sentence
-from kg_builder.phrase_mining import Candidate
-from kg_builder.poi_mining import distant_label, lexicon_labels, split_distant
-from kg_builder.relation_extraction import (
+from kg_builder.catalog.loader import load_catalog
+from kg_builder.textual.corpus import Sentence
+from kg_builder.textual.phrase_mining import Candidate
+from kg_builder.textual.poi_mining import distant_label, lexicon_labels, split_distant
+from kg_builder.textual.relation_extraction import (
     HandLabel,
     PoiMention,
     ValueMention,

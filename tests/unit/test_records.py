@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg_builder.records import KIND_BY_NAME, RecordInvalid, validate, value_key
+from kg_builder.catalog.records import KIND_BY_NAME, RecordInvalid, validate, value_key
 
 ITEMS = KIND_BY_NAME["items"]
 GOOD_ITEM = {"id": "x1", "title": " A   title\x07 ", "lang": "en", "category": "c", "source": "s"}

@@ -12,7 +12,7 @@ from actions.language import detect_language
 from actions.ordinals import ordinal_index
 from actions.replies import missing_value, price_answer, property_answer
 from actions.retrieval import lucene_query
-from kg_builder.lookups import latin_pattern, lookups_yaml
+from kg_builder.catalog.lookups import latin_pattern, lookups_yaml
 from tests.conftest import DEMO_CATALOG
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg_builder.catalog import Catalog, load_catalog
+from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.customer_questions import CustomerQuestion, read_dialogue_questions, read_product_questions
 from kg_builder.sources.grocery import read_grocery_products

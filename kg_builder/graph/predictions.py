@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kg_builder.writer import batches
+from kg_builder.graph.writer import batches
 from neo4j import Driver
 
 MINED_POI_SOURCE = "poi_mining"

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg_builder.catalog import Catalog
-from kg_builder.corpus import Sentence
-from kg_builder.poi_mining import FACT_PROPERTIES
+from kg_builder.catalog.loader import Catalog
+from kg_builder.textual.corpus import Sentence
+from kg_builder.textual.poi_mining import FACT_PROPERTIES
 from kg_builder.textmodels.classifier import Example, TrainSettings
 from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
 from kg_builder.textmodels.training import train_or_load

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kg_builder.ontology import NODE_LABELS, RELATIONSHIP_TYPES
+from kg_builder.graph.ontology import NODE_LABELS, RELATIONSHIP_TYPES
 from neo4j import Driver
 
 # What the learned stages and completion write, marked `predicted: true` (the paper's dotted links).

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg_builder.catalog import Catalog
-from kg_builder.corpus import FASHION_SENTENCES
-from kg_builder.phrase_mining import Candidate
+from kg_builder.catalog.loader import Catalog
+from kg_builder.textual.corpus import FASHION_SENTENCES
+from kg_builder.textual.phrase_mining import Candidate
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.tagged_titles import read_tagged_titles
 from kg_builder.textmodels.classifier import Example, TrainSettings

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg_builder.reader import SUFFIXES, RowParseError, read_rows
-from kg_builder.records import (
+from kg_builder.catalog.reader import SUFFIXES, RowParseError, read_rows
+from kg_builder.catalog.records import (
     KINDS,
     RecordError,
     RecordInvalid,

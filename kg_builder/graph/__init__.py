@@ -1,0 +1,1 @@
+"""The graph side of the builder: the ontology and schema, batched writes, predicted facts, statistics."""
