@@ -36,8 +36,22 @@ from kg_builder.crossmodal.data import Pair, PhotoSplit, ocr_pairs, product_phot
 from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.crossmodal.evaluation import PhotoPool, candidate_auc, candidate_sets, retrieval_recalls
 from kg_builder.crossmodal.finetuning import FINETUNING, train_matcher
-from kg_builder.crossmodal.model import build_model
-from kg_builder.crossmodal.single_stream import PixelBert, build_pixelbert, train_pixelbert
+from kg_builder.crossmodal.model import (
+    CMM_BASE,
+    CMM_PATCH_BASE,
+    CMM_PATCH_TINY,
+    CMM_RESNET_BASE,
+    CMM_RESNET_TINY,
+    CMM_TINY,
+    TWO_STREAM_MODELS,
+)
+from kg_builder.crossmodal.single_stream import (
+    PIXELBERT_BASE,
+    PIXELBERT_TINY,
+    SINGLE_STREAM_MODELS,
+    PixelBert,
+    train_pixelbert,
+)
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
@@ -55,13 +69,13 @@ class Row:
 
 
 TWO_STREAM = (
-    Row("CMM (ViT)", "cmm-tiny"),
-    Row("CMM (ViT), no pre-training", "cmm-tiny", pretrained=False),
-    Row("CMM_Patch", "cmm-patch-tiny"),
-    Row("CMM_ResNet", "cmm-resnet-tiny"),
+    Row("CMM (ViT)", CMM_TINY),
+    Row("CMM (ViT), no pre-training", CMM_TINY, pretrained=False),
+    Row("CMM_Patch", CMM_PATCH_TINY),
+    Row("CMM_ResNet", CMM_RESNET_TINY),
 )
-BASELINE = Row("Pixel-BERT (single-stream)", "pixelbert-tiny", pretrained=False)
-FULL_SIZE = {"CMM (ViT)": "cmm-base", "CMM_Patch": "cmm-patch-base", "CMM_ResNet": "cmm-resnet-base"}
+BASELINE = Row("Pixel-BERT (single-stream)", PIXELBERT_TINY, pretrained=False)
+FULL_SIZE = {"CMM (ViT)": CMM_BASE, "CMM_Patch": CMM_PATCH_BASE, "CMM_ResNet": CMM_RESNET_BASE}
 
 
 def per_query_seconds(run_query: Callable[[int], object], queries: int) -> float:
@@ -147,7 +161,7 @@ def run_seed(seed: int, split: PhotoSplit, pretraining: list[Pair], work: Path, 
         print(f"seed {seed} {row.label}: AUC {results[row.label]['auc']:.3f}", file=sys.stderr)
     torch.manual_seed(seed)
     tokenizer = save_tokenizer(build_vocab([p.text for p in split.train]), work / "pixelbert")
-    baseline = build_pixelbert(BASELINE.model, vocab_size=tokenizer.vocab_size)
+    baseline = SINGLE_STREAM_MODELS.create_model(BASELINE.model, vocab_size=tokenizer.vocab_size)
     started = time.perf_counter()
     settings = replace(FINETUNING, epochs=PIXELBERT_EPOCHS, learning_rate=5e-4, seed=seed)
     train_pixelbert(baseline, tokenizer, split.train, settings, progress)
@@ -165,7 +179,7 @@ def full_size_speeds(images: int = 16, queries: int = 5) -> dict[str, dict[str, 
     mask = torch.ones_like(ids)
     speeds = {}
     for label, name in FULL_SIZE.items():
-        model = build_model(name).eval()
+        model = TWO_STREAM_MODELS.create_model(name).eval()
         stored = model.image_embedding(pixels[:10])
 
         def query(_: int, model: Any = model, stored: torch.Tensor = stored) -> torch.Tensor:
@@ -175,7 +189,7 @@ def full_size_speeds(images: int = 16, queries: int = 5) -> dict[str, dict[str, 
             "offline_images_per_second": images_per_second(model.image_embedding, pixels, batch=8),
             "online_seconds_per_query": per_query_seconds(query, queries),
         }
-    baseline = build_pixelbert("pixelbert-base").eval()
+    baseline = SINGLE_STREAM_MODELS.create_model(PIXELBERT_BASE).eval()
     features = baseline.image_features(pixels[:10])
     speeds[BASELINE.label] = {
         "offline_images_per_second": images_per_second(baseline.image_features, pixels, batch=8),

@@ -7,7 +7,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 DATA="${1:-../shared/data}"
-MODEL="${CMM_MODEL:-cmm-resnet-tiny}"
+DEFAULT_MODEL='from kg_builder.crossmodal.model import DEFAULT_LINKING_MODEL; print(DEFAULT_LINKING_MODEL)'
+MODEL="${CMM_MODEL:-$("$APP_VENV/bin/python" -c "$DEFAULT_MODEL")}"
 images() { "$APP_VENV/bin/python" -m kg_builder images "$@" --data "$DATA" --model "$MODEL"; }
 M=models/images
 [ -s "$M/train_pages/truth.jsonl" ] || images generate --pages "$M/train_pages" --count 60 --seed 3

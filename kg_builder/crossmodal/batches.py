@@ -1,12 +1,10 @@
-"""Turning pairs into model input: decoded images (cached, optionally augmented), tokenized texts, and batches
-in which no entity appears twice (a repeated entity would be a false negative for the contrastive loss)."""
+"""Turning pairs into model input: decoded images (cached, optionally augmented) and tokenized texts."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
 
 import cv2
 import numpy as np
@@ -50,31 +48,3 @@ class ImageLoader:
 def tokenize(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> dict[str, torch.Tensor]:
     """Padded input ids and attention mask."""
     return tokenizer(list(texts), truncation=True, max_length=max_length, padding=True, return_tensors="pt")
-
-
-class Keyed(Protocol):
-    """Anything with a `key` naming its entity (image-text pairs, question-answer pairs)."""
-
-    @property
-    def key(self) -> str: ...
-
-
-K = TypeVar("K", bound=Keyed)
-
-
-def distinct_key_batches(pairs: Sequence[K], size: int, rng: random.Random) -> list[list[K]]:
-    """Shuffled batches of at most `size` pairs with no key twice in a batch; every pair used once."""
-    pending = list(pairs)
-    rng.shuffle(pending)
-    batches: list[list[K]] = []
-    while pending:
-        batch, seen, rest = [], set(), []
-        for pair in pending:
-            if len(batch) < size and (pair.key not in seen or not pair.key):
-                batch.append(pair)
-                seen.add(pair.key)
-            else:
-                rest.append(pair)
-        batches.append(batch)
-        pending = rest
-    return batches

@@ -21,11 +21,11 @@ from kg_builder.crossmodal.evaluation import (
     candidate_threshold,
     retrieval_recalls,
 )
-from kg_builder.crossmodal.losses import contrastive_loss
 from kg_builder.crossmodal.model import TwoStreamCMM, load_model, save_model
 from kg_builder.crossmodal.pretraining import PRETRAINING, new_model, pretrain
 from kg_builder.crossmodal.training import train_epochs
 from kg_builder.textmodels.classifier import TrainSettings
+from kg_builder.textmodels.losses import contrastive_loss
 
 FINETUNING = TrainSettings(epochs=80, batch_size=32, learning_rate=1e-3, seed=7)
 

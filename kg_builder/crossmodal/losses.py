@@ -1,5 +1,5 @@
-"""Pre-training losses of the two-stream model: MLM with the image added to masked tokens, masked patch
-feature regression with the global text embedding, and LightningDOT's bi-directional contrastive loss."""
+"""Pre-training losses of the two-stream model: MLM with the image added to masked tokens and masked patch
+feature regression with the global text embedding. The third, the contrastive loss, is in textmodels.losses."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ import torch.nn.functional as F
 from kg_builder.crossmodal.model import TwoStreamCMM
 
 IGNORE = -100
-
-
-def contrastive_loss(image_cls: torch.Tensor, text_cls: torch.Tensor, temperature: float = 0.05) -> torch.Tensor:
-    """Bi-directional InfoNCE over the batch: text→image and image→text, matched pairs on the diagonal."""
-    logits = F.normalize(text_cls, dim=-1) @ F.normalize(image_cls, dim=-1).T / temperature
-    targets = torch.arange(logits.shape[0])
-    return (F.cross_entropy(logits, targets) + F.cross_entropy(logits.T, targets)) / 2
 
 
 def mlm_loss(

@@ -1,7 +1,7 @@
 """Two-stream cross-modal matching model: an image stream (ViT, patch projection or ResNet features) and a BERT
 text stream, each giving a [CLS] embedding; the match score is the dot product of the L2-normalised embeddings.
 
-Models are built from a config by name (timm-style): tiny configs train on CPU here and in tests; full-size
+Models are created by name from TWO_STREAM_MODELS (timm-style): tiny configs train on CPU here and in tests; full-size
 configs start from pre-trained weights when a user has them on disk (a timm checkpoint file for the image
 stream, a BERT folder for the text stream). Nothing is downloaded.
 """
@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
-import timm
 import torch
 import torch.nn.functional as F
 from torch import nn
 from transformers import BertConfig, BertModel
+
+from kg_builder.crossmodal.image_encoders import IMAGE_ENCODERS
+from kg_builder.registry import Registry
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "cmm.pt"
@@ -24,7 +27,8 @@ WEIGHTS_FILE = "cmm.pt"
 
 @dataclass(frozen=True)
 class CMMConfig:
-    """Sizes of both streams. `image_encoder`: vit | patch (CMM_Patch) | resnet (CMM_ResNet)."""
+    """Sizes of both streams. `image_encoder`: a name in IMAGE_ENCODERS (vit, patch for CMM_Patch, resnet for
+    CMM_ResNet)."""
 
     image_encoder: str = "vit"
     image_size: int = 64
@@ -36,64 +40,6 @@ class CMMConfig:
     max_text: int = 32
     vit: str = "vit_base_patch16_224"  # timm architecture; the sizes above override its defaults
     resnet: str = "resnet18"
-
-
-_BASE = CMMConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64)
-CONFIGS: dict[str, CMMConfig] = {
-    "cmm-tiny": CMMConfig(),
-    "cmm-patch-tiny": CMMConfig(image_encoder="patch"),
-    "cmm-resnet-tiny": CMMConfig(image_encoder="resnet"),
-    "cmm-base": _BASE,  # ViT-B/16 + BERT-base (bert-base-chinese has vocabulary 21128)
-    "cmm-patch-base": replace(_BASE, image_encoder="patch"),
-    "cmm-resnet-base": replace(_BASE, image_encoder="resnet", resnet="resnet50"),
-}
-
-
-def timm_model(name: str, weights: Path | None, **kwargs: object) -> nn.Module:
-    """A timm model; with `weights`, its pre-trained checkpoint is read from that local file."""
-    if weights is not None and not weights.is_file():
-        raise FileNotFoundError(f"image weights not found: {weights}")
-    overlay = {"file": str(weights)} if weights is not None else None
-    return timm.create_model(name, pretrained=weights is not None, pretrained_cfg_overlay=overlay, **kwargs)
-
-
-class ImageStream(nn.Module):
-    """Image → ([CLS], patch embeddings), both of size `width`."""
-
-    def __init__(self, config: CMMConfig, weights: Path | None = None) -> None:
-        super().__init__()
-        self.kind = config.image_encoder
-        patches = (config.image_size // config.patch_size) ** 2
-        if self.kind == "vit":
-            self.encoder = timm_model(
-                config.vit,
-                weights,
-                img_size=config.image_size,
-                patch_size=config.patch_size,
-                embed_dim=config.width,
-                depth=config.depth,
-                num_heads=config.heads,
-                num_classes=0,
-            )
-        elif self.kind == "patch":
-            self.encoder = nn.Conv2d(3, config.width, config.patch_size, stride=config.patch_size)
-            self.position = nn.Parameter(torch.zeros(1, patches, config.width))
-        elif self.kind == "resnet":
-            self.encoder = timm_model(config.resnet, weights, features_only=True, out_indices=(3,))
-            self.project = nn.Linear(self.encoder.feature_info.channels()[-1], config.width)
-        else:
-            raise ValueError(f"unknown image encoder '{self.kind}' (vit, patch or resnet)")
-        self.cls = nn.Parameter(torch.zeros(1, 1, config.width))
-
-    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.kind == "vit":
-            tokens = self.encoder.forward_features(images)
-            return tokens[:, 0], tokens[:, 1:]
-        if self.kind == "patch":
-            patches = self.encoder(images).flatten(2).transpose(1, 2) + self.position
-        else:
-            patches = self.project(self.encoder(images)[-1].flatten(2).transpose(1, 2))
-        return patches.mean(dim=1) + self.cls[:, 0], patches
 
 
 def bert_config(width: int, depth: int, heads: int, vocab_size: int, max_positions: int) -> BertConfig:
@@ -114,7 +60,7 @@ class TwoStreamCMM(nn.Module):
     def __init__(self, config: CMMConfig, image_weights: Path | None = None, text_weights: Path | None = None) -> None:
         super().__init__()
         self.config = config
-        self.image = ImageStream(config, image_weights)
+        self.image = IMAGE_ENCODERS.create_model(config.image_encoder, config=config, weights=image_weights)
         if text_weights is not None:
             self.text = BertModel.from_pretrained(str(text_weights), add_pooling_layer=False)
         else:
@@ -144,17 +90,28 @@ class TwoStreamCMM(nn.Module):
         return F.normalize(text_cls, dim=-1) @ F.normalize(image_cls, dim=-1).T
 
 
-def build_model(
-    name: str,
+def from_config(
+    config: CMMConfig,
     vocab_size: int | None = None,
     image_weights: Path | None = None,
     text_weights: Path | None = None,
 ) -> TwoStreamCMM:
-    """A model from a named config; optionally a vocabulary size of its own and local pre-trained weights."""
-    if name not in CONFIGS:
-        raise ValueError(f"unknown model '{name}': use one of {sorted(CONFIGS)}")
-    config = CONFIGS[name] if vocab_size is None else replace(CONFIGS[name], vocab_size=vocab_size)
-    return TwoStreamCMM(config, image_weights, text_weights)
+    """A model of `config`; optionally a vocabulary size of its own and local pre-trained weights."""
+    sized = config if vocab_size is None else replace(config, vocab_size=vocab_size)
+    return TwoStreamCMM(sized, image_weights, text_weights)
+
+
+TWO_STREAM_MODELS: Registry[TwoStreamCMM] = Registry("two-stream cross-modal")
+CMM_TINY, CMM_PATCH_TINY, CMM_RESNET_TINY = "cmm-tiny", "cmm-patch-tiny", "cmm-resnet-tiny"
+CMM_BASE, CMM_PATCH_BASE, CMM_RESNET_BASE = "cmm-base", "cmm-patch-base", "cmm-resnet-base"
+_BASE = CMMConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64)
+TWO_STREAM_MODELS.add(CMM_TINY, partial(from_config, CMMConfig()))
+TWO_STREAM_MODELS.add(CMM_PATCH_TINY, partial(from_config, CMMConfig(image_encoder="patch")))
+TWO_STREAM_MODELS.add(CMM_RESNET_TINY, partial(from_config, CMMConfig(image_encoder="resnet")))
+TWO_STREAM_MODELS.add(CMM_BASE, partial(from_config, _BASE))  # ViT-B/16 + BERT-base (bert-base-chinese: 21128 words)
+TWO_STREAM_MODELS.add(CMM_PATCH_BASE, partial(from_config, replace(_BASE, image_encoder="patch")))
+TWO_STREAM_MODELS.add(CMM_RESNET_BASE, partial(from_config, replace(_BASE, image_encoder="resnet", resnet="resnet50")))
+DEFAULT_LINKING_MODEL = CMM_RESNET_TINY  # the model `python -m kg_builder images` trains and links with
 
 
 def save_model(model: TwoStreamCMM, folder: Path, name: str) -> None:

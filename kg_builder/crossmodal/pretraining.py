@@ -13,10 +13,11 @@ from transformers import BertTokenizer
 
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import Pair
-from kg_builder.crossmodal.losses import contrastive_loss, mask_tokens, mlm_loss, mpfr_loss
-from kg_builder.crossmodal.model import TwoStreamCMM, build_model, save_model
+from kg_builder.crossmodal.losses import mask_tokens, mlm_loss, mpfr_loss
+from kg_builder.crossmodal.model import TWO_STREAM_MODELS, TwoStreamCMM, save_model
 from kg_builder.crossmodal.training import train_epochs
 from kg_builder.textmodels.classifier import TrainSettings
+from kg_builder.textmodels.losses import contrastive_loss
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
 
 PRETRAINING = TrainSettings(epochs=10, batch_size=16, learning_rate=5e-4, seed=7)
@@ -25,7 +26,7 @@ PRETRAINING = TrainSettings(epochs=10, batch_size=16, learning_rate=5e-4, seed=7
 def new_model(model_name: str, texts: Sequence[str], folder: Path) -> tuple[TwoStreamCMM, BertTokenizer]:
     """A randomly initialised model of a named config with a character vocabulary of `texts` saved in `folder`."""
     tokenizer = save_tokenizer(build_vocab(texts), folder)
-    return build_model(model_name, vocab_size=tokenizer.vocab_size), tokenizer
+    return TWO_STREAM_MODELS.create_model(model_name, vocab_size=tokenizer.vocab_size), tokenizer
 
 
 def pretrain(

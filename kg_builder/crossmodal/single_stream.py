@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -17,8 +18,10 @@ from transformers import BertModel, PreTrainedTokenizerBase
 
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import Pair
-from kg_builder.crossmodal.model import bert_config, timm_model
+from kg_builder.crossmodal.image_encoders import timm_model
+from kg_builder.crossmodal.model import bert_config
 from kg_builder.crossmodal.training import train_epochs
+from kg_builder.registry import Registry
 from kg_builder.textmodels.classifier import TrainSettings
 
 NEGATIVES_PER_TEXT = 3
@@ -35,14 +38,6 @@ class PixelBertConfig:
     vocab_size: int = 1000
     max_text: int = 32
     resnet: str = "resnet18"
-
-
-PIXELBERT_CONFIGS: dict[str, PixelBertConfig] = {
-    "pixelbert-tiny": PixelBertConfig(),
-    "pixelbert-base": PixelBertConfig(
-        image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64, resnet="resnet50"
-    ),
-}
 
 
 class PixelBert(nn.Module):
@@ -77,12 +72,16 @@ class PixelBert(nn.Module):
         return self.match(hidden[:, 0]).squeeze(-1)
 
 
-def build_pixelbert(name: str, vocab_size: int | None = None, image_weights: Path | None = None) -> PixelBert:
-    """A baseline from a named config."""
-    if name not in PIXELBERT_CONFIGS:
-        raise ValueError(f"unknown model '{name}': use one of {sorted(PIXELBERT_CONFIGS)}")
-    config = PIXELBERT_CONFIGS[name]
+def from_config(config: PixelBertConfig, vocab_size: int | None = None, image_weights: Path | None = None) -> PixelBert:
+    """A baseline of `config`; optionally a vocabulary size of its own and local ResNet weights."""
     return PixelBert(config if vocab_size is None else replace(config, vocab_size=vocab_size), image_weights)
+
+
+SINGLE_STREAM_MODELS: Registry[PixelBert] = Registry("single-stream cross-modal")
+PIXELBERT_TINY, PIXELBERT_BASE = "pixelbert-tiny", "pixelbert-base"
+SINGLE_STREAM_MODELS.add(PIXELBERT_TINY, partial(from_config, PixelBertConfig()))
+_BASE = PixelBertConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64, resnet="resnet50")
+SINGLE_STREAM_MODELS.add(PIXELBERT_BASE, partial(from_config, _BASE))
 
 
 def matching_loss(

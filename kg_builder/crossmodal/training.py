@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from kg_builder.crossmodal.batches import distinct_key_batches
 from kg_builder.crossmodal.data import Pair
+from kg_builder.textmodels.batching import distinct_key_batches
 from kg_builder.textmodels.classifier import TrainSettings
 
 StepLoss = Callable[[list[Pair], random.Random], torch.Tensor]

@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from kg_builder.crossmodal.batches import distinct_key_batches
-from kg_builder.crossmodal.losses import contrastive_loss
 from kg_builder.faq.data import QAPair
+from kg_builder.textmodels.batching import distinct_key_batches
 from kg_builder.textmodels.classifier import TrainSettings
+from kg_builder.textmodels.losses import contrastive_loss
 
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
 MAX_FEATURES = 256

@@ -1,1 +1,2 @@
-"""Small BERT text classifiers (phrase or pair → yes/no), trained here from random configs or loaded pre-trained."""
+"""Training code shared by the model families: the text model registry (small BERTs of named sizes), the BERT
+pair classifier, MLM pre-training, metrics, batches without repeated entities and the in-batch contrastive loss."""

@@ -9,17 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertTokenizer, PreTrainedTokenizerBase
+from transformers import BertForSequenceClassification, BertTokenizer, PreTrainedTokenizerBase
 from transformers.utils import logging as transformers_logging
 
+from kg_builder.textmodels.bert import MAX_LENGTH, TEXT_MODELS
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
-
-CONFIGS: dict[str, dict[str, int]] = {  # timm-style: one code path, sizes by name
-    "bert-tiny": {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 128},
-    "bert-mini": {"hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4, "intermediate_size": 1024},
-    "bert-base": {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072},
-}
-MAX_LENGTH = 64
 
 transformers_logging.set_verbosity_error()  # the load report of a fine-tuned MLM checkpoint is expected noise
 transformers_logging.disable_progress_bar()
@@ -36,7 +30,7 @@ class Example:
 
 @dataclass(frozen=True)
 class TrainSettings:
-    """Optimisation settings; the defaults train `bert-tiny` on a few thousand pairs in under a minute on 2 CPUs."""
+    """Optimisation settings; the defaults train the default base model on a few thousand pairs in under a minute."""
 
     epochs: int = 4
     batch_size: int = 32
@@ -55,21 +49,16 @@ class PairClassifier:
     def create(cls, model_name: str, texts: Sequence[str], folder: Path) -> PairClassifier:
         """A randomly initialised classifier of a named size (vocabulary from `texts`), or a pre-trained one.
 
-        `model_name` is a key of CONFIGS, or the path of a local checkpoint folder (e.g. bert-base-chinese
+        `model_name` is a name in TEXT_MODELS, or the path of a local checkpoint folder (e.g. bert-base-chinese
         downloaded by the user); nothing is fetched from a hub.
         """
-        if model_name in CONFIGS:
+        if TEXT_MODELS.is_model(model_name):
             tokenizer = save_tokenizer(build_vocab(texts), folder)
-            config = BertConfig(
-                vocab_size=tokenizer.vocab_size,
-                max_position_embeddings=MAX_LENGTH * 2,
-                num_labels=2,
-                **CONFIGS[model_name],
-            )
-            return cls(tokenizer, BertForSequenceClassification(config))
+            return cls(tokenizer, TEXT_MODELS.create_model(model_name, vocab_size=tokenizer.vocab_size, num_labels=2))
         path = Path(model_name)
         if not path.is_dir():
-            raise ValueError(f"unknown model '{model_name}': use one of {sorted(CONFIGS)} or a local checkpoint folder")
+            known = TEXT_MODELS.list_models()
+            raise ValueError(f"unknown model '{model_name}': use one of {known} or a local checkpoint folder")
         tokenizer = BertTokenizer.from_pretrained(path)
         model = BertForSequenceClassification.from_pretrained(path, num_labels=2)
         return cls(tokenizer, model)

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import torch
 from tqdm import tqdm
-from transformers import BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling
+from transformers import BertForMaskedLM, DataCollatorForLanguageModeling
 
-from kg_builder.textmodels.classifier import CONFIGS, MAX_LENGTH
+from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, MAX_LENGTH, TEXT_MODELS
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
 
 READY = "pretrained.ok"
@@ -22,7 +22,7 @@ READY = "pretrained.ok"
 def pretrain_mlm(
     texts: Sequence[str],
     folder: Path,
-    model_name: str = "bert-tiny",
+    model_name: str = DEFAULT_BASE_MODEL,
     epochs: int = 1,
     batch_size: int = 64,
     learning_rate: float = 1e-3,
@@ -38,8 +38,7 @@ def pretrain_mlm(
         return folder
     torch.manual_seed(seed)
     tokenizer = save_tokenizer(build_vocab(texts, min_count=2), folder)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, max_position_embeddings=MAX_LENGTH * 2, **CONFIGS[model_name])
-    model = BertForMaskedLM(config)
+    model = TEXT_MODELS.create_model(model_name, vocab_size=tokenizer.vocab_size, head=BertForMaskedLM)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate)
     order = list(texts)

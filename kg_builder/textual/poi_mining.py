@@ -20,6 +20,7 @@ from kg_builder.textual.corpus import FASHION_SENTENCES
 from kg_builder.textual.phrase_mining import Candidate
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.tagged_titles import read_tagged_titles
+from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
 from kg_builder.textmodels.classifier import Example, TrainSettings
 from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
 from kg_builder.textmodels.training import train_or_load
@@ -176,7 +177,7 @@ def run_poi_mining(
     labels: dict[str, int],
     heldout: Sequence[LabeledPhrase],
     model_dir: Path,
-    model_name: str = "bert-tiny",
+    model_name: str = DEFAULT_BASE_MODEL,
     settings: TrainSettings = POI_TRAINING,
     progress: bool = True,
 ) -> PoiMiningResult:

@@ -18,6 +18,7 @@ from pathlib import Path
 from kg_builder.catalog.loader import Catalog
 from kg_builder.textual.corpus import Sentence
 from kg_builder.textual.poi_mining import FACT_PROPERTIES
+from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
 from kg_builder.textmodels.classifier import Example, TrainSettings
 from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
 from kg_builder.textmodels.training import train_or_load
@@ -173,7 +174,7 @@ def run_relation_extraction(
     curated: set[tuple[str, str]],
     heldout: Sequence[HandLabel],
     model_dir: Path,
-    model_name: str = "bert-tiny",
+    model_name: str = DEFAULT_BASE_MODEL,
     settings: TrainSettings = SATISFY_TRAINING,
     progress: bool = True,
 ) -> RelationResult:

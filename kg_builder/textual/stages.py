@@ -33,6 +33,7 @@ from kg_builder.graph.predictions import (
 )
 from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
 from kg_builder.textual.relation_extraction import read_heldout as read_satisfy_heldout
+from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, TEXT_MODELS
 from kg_builder.textmodels.pretraining import pretrain_mlm
 from kg_builder.timing import StageClock
 from neo4j import Driver
@@ -49,7 +50,7 @@ class ExtractionSettings:
     model_dir: Path
     results_dir: Path
     knowledge_dir: Path
-    base_model: str = "bert-tiny"  # a CONFIGS name, or a local checkpoint folder (e.g. bert-base-chinese)
+    base_model: str = DEFAULT_BASE_MODEL  # a TEXT_MODELS name, or a local checkpoint folder (e.g. bert-base-chinese)
     mlm_epochs: int = 2
     progress: bool = True
 
@@ -85,7 +86,7 @@ def run_extraction(
     corpus = read_corpus(settings.data_dir)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
     base = settings.base_model
-    if base in ("bert-tiny", "bert-mini", "bert-base"):
+    if TEXT_MODELS.is_model(base):
         base = str(
             pretrain_mlm(
                 [s.text for s in corpus],

@@ -17,6 +17,7 @@ from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.crossmodal.finetuning import finetune
 from kg_builder.crossmodal.image_search import ImageSearch
 from kg_builder.crossmodal.linking import IMAGE_INDEX, TOP_K, ImageRecord, link_images
+from kg_builder.crossmodal.model import CMM_PATCH_TINY, DEFAULT_LINKING_MODEL
 from kg_builder.textmodels.classifier import TrainSettings
 from neo4j import Driver
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
@@ -24,7 +25,7 @@ from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 SOURCE = f"{TEST_PREFIX}cross_modal"
 COLOURS = {"red": (220, 30, 30), "blue": (30, 30, 220), "green": (30, 200, 30)}
 TEXTS = {"red": "测试面膜一号 test mask one", "blue": "Test mask two", "green": "test licorice 测试甘草"}
-DEMO_MODEL = REPO_ROOT / "models" / "crossmodal" / "cmm-resnet-tiny"
+DEMO_MODEL = REPO_ROOT / "models" / "crossmodal" / DEFAULT_LINKING_MODEL
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> CrossModalEncoder:
             Image.fromarray(np.full((40, 40, 3), np.array(colour) + 10 * shade, dtype=np.uint8)).save(path)
             pairs.append(Pair(path, TEXTS[name], key=name))
     settings = TrainSettings(epochs=40, batch_size=3, learning_rate=2e-3, seed=1)
-    model, tokenizer, _ = finetune(pairs, folder / "model", "cmm-patch-tiny", settings, progress=False)
+    model, tokenizer, _ = finetune(pairs, folder / "model", CMM_PATCH_TINY, settings, progress=False)
     return CrossModalEncoder(model, tokenizer, "pytest-cmm")
 
 

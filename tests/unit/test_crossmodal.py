@@ -9,10 +9,11 @@ import pytest
 import torch
 from PIL import Image
 
-from kg_builder.crossmodal.losses import contrastive_loss, mask_tokens, mlm_loss, mpfr_loss
-from kg_builder.crossmodal.model import CONFIGS, build_model
+from kg_builder.crossmodal.losses import mask_tokens, mlm_loss, mpfr_loss
+from kg_builder.crossmodal.model import CMM_TINY, TWO_STREAM_MODELS
 from kg_builder.crossmodal.pretraining import Pair, pretrain
 from kg_builder.textmodels.classifier import TrainSettings
+from kg_builder.textmodels.losses import contrastive_loss
 
 BATCH = 4
 
@@ -25,13 +26,13 @@ def _batch() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     return images, input_ids, torch.ones_like(input_ids)
 
 
-@pytest.mark.parametrize("name", ["cmm-tiny", "cmm-patch-tiny", "cmm-resnet-tiny"])
+@pytest.mark.parametrize("name", TWO_STREAM_MODELS.list_models("*-tiny"))
 def test_every_variant_gives_cls_and_patch_embeddings_and_pair_scores(name: str) -> None:
-    model = build_model(name)
+    model = TWO_STREAM_MODELS.create_model(name)
     images, input_ids, mask = _batch()
     image_cls, patches = model.encode_image(images)
     text = model.encode_text(input_ids, mask)
-    width = CONFIGS[name].width
+    width = model.config.width
     assert image_cls.shape == (BATCH, width) and patches.shape[0] == BATCH and patches.shape[-1] == width
     assert text.shape == (BATCH, 12, width)
     assert model.score(image_cls, text[:, 0]).shape == (BATCH, BATCH)
@@ -52,7 +53,8 @@ def _descends(loss_of: object, model: torch.nn.Module, steps: int = 25) -> tuple
 
 def test_each_pretraining_loss_decreases_on_a_tiny_batch() -> None:
     images, input_ids, mask = _batch()
-    model = build_model("cmm-tiny").eval()  # no dropout: the same batch gives the same loss until a step changes it
+    # eval: no dropout, so the same batch gives the same loss until a step changes it
+    model = TWO_STREAM_MODELS.create_model(CMM_TINY).eval()
     masked, labels = mask_tokens(input_ids, mask, mask_id=4, share=0.3)
 
     def contrastive() -> torch.Tensor:
@@ -79,16 +81,16 @@ def test_masking_never_touches_cls_or_padding() -> None:
 
 def test_a_saved_model_gives_the_same_scores(tmp_path: Path) -> None:
     images, input_ids, mask = _batch()
-    model = build_model("cmm-tiny").eval()
+    model = TWO_STREAM_MODELS.create_model(CMM_TINY).eval()
     torch.save(model.state_dict(), tmp_path / "cmm.pt")
-    again = build_model("cmm-tiny").eval()
+    again = TWO_STREAM_MODELS.create_model(CMM_TINY).eval()
     again.load_state_dict(torch.load(tmp_path / "cmm.pt", weights_only=True))
     with torch.no_grad():
         expected = model.score(model.encode_image(images)[0], model.encode_text(input_ids, mask)[:, 0])
         got = again.score(again.encode_image(images)[0], again.encode_text(input_ids, mask)[:, 0])
     assert torch.allclose(expected, got)
     with pytest.raises(ValueError, match="unknown model"):
-        build_model("cmm-huge")
+        TWO_STREAM_MODELS.create_model("cmm-huge")
 
 
 def test_pretraining_on_image_text_pairs_lowers_the_loss_and_saves(tmp_path: Path) -> None:
@@ -100,7 +102,7 @@ def test_pretraining_on_image_text_pairs_lowers_the_loss_and_saves(tmp_path: Pat
         pairs.append(Pair(path, text))
     losses = pretrain(
         pairs,
-        "cmm-tiny",
+        CMM_TINY,
         tmp_path / "model",
         TrainSettings(epochs=6, batch_size=4, learning_rate=5e-4, seed=7),
         progress=False,

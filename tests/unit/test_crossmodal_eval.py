@@ -12,7 +12,6 @@ import torch
 from PIL import Image
 from transformers import BertModel
 
-from kg_builder.crossmodal.batches import distinct_key_batches
 from kg_builder.crossmodal.data import Pair, product_photos, split_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.crossmodal.evaluation import (
@@ -23,8 +22,9 @@ from kg_builder.crossmodal.evaluation import (
     retrieval_recalls,
 )
 from kg_builder.crossmodal.finetuning import finetune
-from kg_builder.crossmodal.model import bert_config, build_model
-from kg_builder.crossmodal.single_stream import build_pixelbert, matching_loss
+from kg_builder.crossmodal.model import CMM_PATCH_TINY, CMM_TINY, TWO_STREAM_MODELS, bert_config
+from kg_builder.crossmodal.single_stream import PIXELBERT_TINY, SINGLE_STREAM_MODELS, matching_loss
+from kg_builder.textmodels.batching import distinct_key_batches
 from kg_builder.textmodels.classifier import TrainSettings
 from tests.conftest import SHARED_DATA
 
@@ -72,7 +72,7 @@ def test_batches_never_repeat_an_entity_and_use_every_pair() -> None:
 
 def test_pixelbert_scores_each_pair_and_its_loss_decreases() -> None:
     torch.manual_seed(0)
-    model = build_pixelbert("pixelbert-tiny").eval()
+    model = SINGLE_STREAM_MODELS.create_model(PIXELBERT_TINY).eval()
     images = torch.rand(4, 3, 64, 64)
     ids = torch.randint(5, 1000, (4, 9))
     mask = torch.ones_like(ids)
@@ -89,7 +89,7 @@ def test_pixelbert_scores_each_pair_and_its_loss_decreases() -> None:
         losses.append(loss.item())
     assert losses[-1] < losses[0]
     with pytest.raises(ValueError, match="unknown model"):
-        build_pixelbert("pixelbert-huge")
+        SINGLE_STREAM_MODELS.create_model("pixelbert-huge")
 
 
 def _pairs(folder: Path) -> list[Pair]:
@@ -109,7 +109,7 @@ def test_finetuning_lowers_the_contrastive_loss_and_the_saved_encoder_gives_the_
 ) -> None:
     pairs = _pairs(tmp_path)
     settings = TrainSettings(epochs=8, batch_size=4, learning_rate=1e-3, seed=3)
-    model, tokenizer, losses = finetune(pairs, tmp_path / "model", "cmm-patch-tiny", settings, progress=False)
+    model, tokenizer, losses = finetune(pairs, tmp_path / "model", CMM_PATCH_TINY, settings, progress=False)
     assert losses[-1] < losses[0]
     fresh, loaded = CrossModalEncoder(model, tokenizer), CrossModalEncoder.load(tmp_path / "model")
     images = [p.image for p in pairs]
@@ -124,10 +124,10 @@ def test_full_size_code_path_loads_local_image_and_text_weights(tmp_path: Path) 
     )
     torch.save(vit.state_dict(), tmp_path / "vit.pth")
     BertModel(bert_config(64, 2, 2, 1000, 32), add_pooling_layer=False).save_pretrained(tmp_path / "bert")
-    model = build_model("cmm-tiny", image_weights=tmp_path / "vit.pth", text_weights=tmp_path / "bert")
+    model = TWO_STREAM_MODELS.create_model(CMM_TINY, image_weights=tmp_path / "vit.pth", text_weights=tmp_path / "bert")
     assert torch.equal(model.image.encoder.pos_embed, vit.pos_embed)
     with pytest.raises(FileNotFoundError, match="image weights not found"):
-        build_model("cmm-tiny", image_weights=tmp_path / "missing.pth")
+        TWO_STREAM_MODELS.create_model(CMM_TINY, image_weights=tmp_path / "missing.pth")
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="needs ../shared/data")
