@@ -8,17 +8,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from kg_builder.catalog.loader import load_catalog
-from kg_builder.textual.completion import complete_preferences
-from kg_builder.textual.stages import ExtractionReport, ExtractionSettings, run_extraction
-from kg_builder.textual.inference import infer_item_pois
-from kg_builder.graph.ontology import ensure_schema
 from kg_builder.catalog.records import KINDS, RecordError
-from kg_builder.timing import StageClock
+from kg_builder.graph.ontology import ensure_schema
 from kg_builder.graph.writer import write_kind
-from neo4j import Driver
+from kg_builder.textual.completion import complete_preferences
+from kg_builder.textual.inference import infer_item_pois
+from kg_builder.textual.stages import ExtractionReport, ExtractionSettings, run_extraction
+from kg_builder.timing import StageClock
 
 
 @dataclass
