@@ -21,19 +21,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from actions.graph_store import GraphStore
 from kg_builder.build import BuildReport, build_graph
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
-from kg_builder.textual.stages import ExtractionSettings
+from kg_builder.graph.ontology import BRAND, CATEGORY, ITEM, POI, PROPERTY, PROPERTY_VALUE
 from kg_builder.graph.stats import graph_stats
-from neo4j import Driver
+from kg_builder.textual.stages import ExtractionSettings
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 PREFIX = "bench-"
-BENCH_LABELS = ("Item", "PropertyValue", "POI", "Brand", "Category", "Property")
+BENCH_LABELS = (ITEM, PROPERTY_VALUE, POI, BRAND, CATEGORY, PROPERTY)
 # Label by label through the id index, 5,000 nodes a transaction: bounded memory on a 1 GB heap.
 DELETE_BENCH_BATCH = {
     label: f"MATCH (n:{label}) WHERE n.id STARTS WITH $prefix WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS n"

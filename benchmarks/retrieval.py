@@ -17,21 +17,22 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore
 from actions.retrieval import ItemRetriever
 from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
-from neo4j import Driver
+from kg_builder.graph.ontology import CATEGORY, HAS_PROPERTY, IN_CATEGORY, ITEM, PROPERTY_VALUE
 
 RESULTS = REPO_ROOT / "benchmarks" / "results"
 CUTOFF = 5
 
-VALUE_QUERIES = """
-MATCH (c:Category)<-[:IN_CATEGORY]-(i:Item)-[:HAS_PROPERTY]->(v:PropertyValue)
+VALUE_QUERIES = f"""
+MATCH (c:{CATEGORY})<-[:{IN_CATEGORY}]-(i:{ITEM})-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})
 WITH c, v, collect(DISTINCT i.id) AS relevant
-MATCH (c)<-[:IN_CATEGORY]-(all:Item)
+MATCH (c)<-[:{IN_CATEGORY}]-(all:{ITEM})
 WITH c, v, relevant, count(DISTINCT all) AS in_category
 WHERE size(relevant) < in_category
 RETURN c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,

@@ -221,8 +221,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """`main`, with an unreachable or refusing Neo4j reported in one line instead of a traceback."""
+    import logging
+
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
+    logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")  # stderr: every library's warnings,
+    logging.getLogger("kg_builder").setLevel(logging.INFO)  # and the stages of our own runs
     try:
         return main(argv)
     except FileNotFoundError as error:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from kg_builder.catalog.loader import load_catalog
-from kg_builder.textual.completion import complete_preferences
-from kg_builder.textual.stages import ExtractionReport, ExtractionSettings, run_extraction
-from kg_builder.textual.inference import infer_item_pois
-from kg_builder.graph.ontology import ensure_schema
 from kg_builder.catalog.records import KINDS, RecordError
-from kg_builder.timing import StageClock
+from kg_builder.graph.ontology import ensure_schema
 from kg_builder.graph.writer import write_kind
-from neo4j import Driver
+from kg_builder.textual.completion import complete_preferences
+from kg_builder.textual.inference import infer_item_pois
+from kg_builder.textual.stages import ExtractionReport, ExtractionSettings, run_extraction
+from kg_builder.timing import StageClock
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -58,25 +61,45 @@ def build_graph(
     started = time.perf_counter()
     report = BuildReport()
     clock = StageClock(report.stage_seconds)
+    log.info("build: catalog %s into database %s", source, database)
     ensure_schema(driver, database)
     catalog = load_catalog(source)
     clock.lap("load")
     report.errors = catalog.errors
+    log.info("load: %d rows read in %.1fs", catalog.row_count, report.stage_seconds["load"])
     for error in catalog.errors:
         print(f"skipped {error}", file=err)
+    if catalog.errors:
+        log.warning("load: %d rows rejected and skipped", len(catalog.errors))
     with tqdm(total=catalog.row_count, desc="import", unit="row", disable=not progress, file=err) as bar:
         for kind in KINDS:
             rows = catalog.rows.get(kind.name, [])
             bar.set_postfix_str(kind.name)
             report.written[kind.name] = write_kind(driver, kind.name, rows, database, on_batch=bar.update)
     clock.lap("import")
+    log.info("import: %d rows written in %.1fs", sum(report.written.values()), report.stage_seconds["import"])
     if extraction is not None:
         report.extraction = run_extraction(driver, catalog, extraction, database)
         report.stage_seconds.update(report.extraction.seconds)
         clock.lap(None)
+    else:
+        log.warning("learned stages skipped (no datasets): no mined POIs, predicted SATISFY links or NER profiles")
     report.inferred_has_poi, report.removed_has_poi = infer_item_pois(driver, database)
     clock.lap("infer HAS_POI")
-    report.prefers, _ = complete_preferences(driver, database)
+    log.info(
+        "inference: %d HAS_POI inferred, %d stale removed in %.1fs",
+        report.inferred_has_poi,
+        report.removed_has_poi,
+        report.stage_seconds["infer HAS_POI"],
+    )
+    report.prefers, removed_prefers = complete_preferences(driver, database)
     clock.lap("complete PREFERS")
+    log.info(
+        "completion: %d PREFERS predicted, %d stale removed in %.1fs",
+        report.prefers,
+        removed_prefers,
+        report.stage_seconds["complete PREFERS"],
+    )
     report.seconds = time.perf_counter() - started
+    log.info("build: done in %.1fs", report.seconds)
     return report

@@ -5,25 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg_builder.crossmodal.encoder import CrossModalEncoder
-from kg_builder.crossmodal.linking import IMAGE_INDEX, LINKED_LABELS
 from neo4j import Driver
 
-RANK_ENTITY_IMAGES = {  # one query per label (labels cannot be parameters; these come from the ontology)
-    label: f"""
-MATCH (s:{label} {{id: $subject}})-[:HAS_IMAGE]->(img:Image)
-WHERE img.embedding IS NOT NULL
-RETURN img.id AS id, img.path AS path, img.caption AS caption,
-       vector.similarity.cosine(img.embedding, $query) AS score
-ORDER BY score DESC, id
-LIMIT $limit"""
-    for label in LINKED_LABELS
-}
-
-SEARCH_IMAGES = """
-CALL db.index.vector.queryNodes($index, $limit, $query) YIELD node, score
-RETURN node.id AS id, node.path AS path, node.caption AS caption, score
-ORDER BY score DESC, id"""
+from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.graph.images import LINKED_LABELS, RANK_ENTITY_IMAGES, SEARCH_IMAGES
+from kg_builder.graph.ontology import IMAGE_INDEX, ITEM
 
 
 @dataclass(frozen=True)
@@ -61,7 +47,7 @@ class ImageSearch:
         return [RankedImage(**record.data()) for record in records]
 
     def rank_item_images(self, item_id: str, text: str, limit: int = 10) -> list[RankedImage]:
-        return self.rank_entity_images("Item", item_id, text, limit)
+        return self.rank_entity_images(ITEM, item_id, text, limit)
 
     def search(self, text: str, limit: int = 10) -> list[RankedImage]:
         """The best-matching images of the whole graph, through the vector index."""

@@ -19,71 +19,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.crossmodal.data import kept_pieces, product_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
-from kg_builder.graph.ontology import HAS_IMAGE, IMAGE, ITEM, POI, PROBLEM, PROPERTY_VALUE, SCENARIO
+from kg_builder.graph.images import (
+    LINKED_LABELS,
+    READ_CANDIDATES,
+    REMOVE_OLD_IMAGES,
+    REMOVE_OLD_LINKS,
+    WRITE_IMAGES,
+    WRITE_LINKS,
+    ensure_image_index,
+)
 from kg_builder.graph.predictions import replace_predictions
 from kg_builder.graph.writer import batches
-from neo4j import Driver
 
 LINK_SOURCE = "cross_modal"
-IMAGE_INDEX = "image_embeddings"
-LINKED_LABELS = (ITEM, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
 TOP_K = 3
-
-_NAMES = "[x IN [n.title, n.value, n.name_en, n.name_zh] WHERE x IS NOT NULL AND trim(x) <> '']"
-# The items whose images an entity may link to (the paper's candidates: images of the items that have it).
-_ITEMS_OF = {
-    ITEM: f"MATCH (n:{ITEM}) WITH n, n AS i",
-    PROPERTY_VALUE: f"MATCH (i:{ITEM})-[:HAS_PROPERTY]->(n:{PROPERTY_VALUE})",
-    POI: f"MATCH (i:{ITEM})-[:HAS_POI]->(n:{POI})",
-    PROBLEM: f"MATCH (i:{ITEM})-[:HAS_POI]->(:{POI})<-[:NEED]-(n:{PROBLEM})",
-    SCENARIO: f"MATCH (i:{ITEM})-[:HAS_POI]->(:{POI})<-[:NEED]-(:{PROBLEM})<-[:CAUSE]-(n:{SCENARIO})",
-}
-READ_CANDIDATES = "\nUNION ALL\n".join(
-    f"""{match}
-WHERE n.id STARTS WITH $scope AND i.id IN $items_with_images
-RETURN n.id AS id, '{label}' AS label, {_NAMES} AS names, collect(DISTINCT i.id) AS items"""
-    for label, match in _ITEMS_OF.items()
-)
-
-# Every image gets its embedding; only the images the linker created are described (and later removed) by it,
-# so a curated image keeps its path, caption and source.
-WRITE_IMAGES = f"""
-UNWIND $rows AS row
-MERGE (img:{IMAGE} {{id: row.id}})
-ON CREATE SET img.created_by = 'linker'
-SET img.embedding = row.embedding, img.embedding_model = $model
-WITH img, row WHERE img.created_by = 'linker'
-SET img.path = row.path, img.kind = row.kind, img.caption = row.caption, img.source = row.source,
-    img.item = row.item, img.linker_run = $run"""
-
-REMOVE_OLD_IMAGES = f"""
-MATCH (img:{IMAGE}) WHERE img.linker_run IS NOT NULL AND img.linker_run <> $run AND img.id STARTS WITH $scope
-DETACH DELETE img
-RETURN count(*) AS removed"""
-
-WRITE_LINKS = {
-    label: f"""
-UNWIND $rows AS row
-MATCH (s:{label} {{id: row.subject}})
-MATCH (img:{IMAGE} {{id: row.image}})
-MERGE (s)-[r:{HAS_IMAGE}]->(img)
-ON CREATE SET r.source = $source
-WITH r, row WHERE r.source = $source
-SET r.score = row.score, r.model = row.model, r.predicted = true, r.run = $run"""
-    for label in LINKED_LABELS
-}
-
-REMOVE_OLD_LINKS = f"""
-MATCH (s)-[r:{HAS_IMAGE} {{source: $source}}]->() WHERE r.run <> $run AND s.id STARTS WITH $scope
-DELETE r
-RETURN count(*) AS removed"""
-
-SHOW_IMAGE_INDEX = "SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options"
 
 
 @dataclass(frozen=True)
@@ -160,19 +115,6 @@ def catalog_images(catalog_dir: Path, root: Path) -> list[ImageRecord]:
             item = row["subject"] if row["subject_kind"] == "items" else None
             records.append(ImageRecord(row["id"], relative, "curated", row["caption"], row["source"], item))
     return records
-
-
-def ensure_image_index(driver: Driver, dimensions: int, database: str = "neo4j") -> None:
-    """The cosine vector index over Image.embedding, recreated when the model's width changed."""
-    found = driver.execute_query(SHOW_IMAGE_INDEX, name=IMAGE_INDEX, database_=database).records
-    if found and found[0]["options"]["indexConfig"]["vector.dimensions"] != dimensions:
-        driver.execute_query(f"DROP INDEX {IMAGE_INDEX}", database_=database)
-    driver.execute_query(
-        f"CREATE VECTOR INDEX {IMAGE_INDEX} IF NOT EXISTS FOR (img:{IMAGE}) ON img.embedding "
-        f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine'}}}}",
-        database_=database,
-    )
-    driver.execute_query("CALL db.awaitIndexes(120)", database_=database)
 
 
 def link_images(

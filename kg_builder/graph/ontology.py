@@ -60,6 +60,9 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
 
 ITEM_SEARCH_INDEX = "item_search"
 ENTITY_NAMES_INDEX = "entity_names"
+IMAGE_INDEX = "image_embeddings"  # vector index over Image.embedding (kg_builder.graph.images)
+
+AWAIT_INDEXES = "CALL db.awaitIndexes(120)"
 
 _NAMED_LABELS = (CATEGORY, BRAND, PROPERTY, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
 
@@ -85,4 +88,4 @@ def ensure_schema(driver: Driver, database: str = "neo4j") -> None:
     """Create every constraint and index, then wait until the indexes are online."""
     for statement in schema_statements():
         driver.execute_query(statement, database_=database)
-    driver.execute_query("CALL db.awaitIndexes(120)", database_=database)
+    driver.execute_query(AWAIT_INDEXES, database_=database)

@@ -11,55 +11,57 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kg_builder.graph.writer import batches
 from neo4j import Driver
+
+from kg_builder.graph.ontology import BRAND, CATEGORY, IN_CATEGORY, ITEM, OF_BRAND, POI, PROPERTY_VALUE, SATISFY
+from kg_builder.graph.writer import batches
 
 MINED_POI_SOURCE = "poi_mining"
 SATISFY_SOURCE = "relation_model"
 NER_SOURCE = "ner"
 
-WRITE_MINED_POIS = """
+WRITE_MINED_POIS = f"""
 UNWIND $rows AS row
-MERGE (o:POI {id: row.id})
+MERGE (o:{POI} {{id: row.id}})
 ON CREATE SET o.source = $source
 WITH o, row WHERE o.source = $source
 SET o.name_zh = row.name_zh, o.name_en = row.name_en, o.score = row.score, o.predicted = true,
     o.evidence = row.evidence, o.run = $run"""
 
-REMOVE_OLD_MINED_POIS = """
-MATCH (o:POI {source: $source}) WHERE o.run <> $run
+REMOVE_OLD_MINED_POIS = f"""
+MATCH (o:{POI} {{source: $source}}) WHERE o.run <> $run
 DETACH DELETE o
 RETURN count(*) AS removed"""
 
-WRITE_SATISFY = """
+WRITE_SATISFY = f"""
 UNWIND $rows AS row
-MATCH (v:PropertyValue {id: row.value_id})
-MATCH (o:POI {id: row.poi_id})
-MERGE (v)-[r:SATISFY]->(o)
+MATCH (v:{PROPERTY_VALUE} {{id: row.value_id}})
+MATCH (o:{POI} {{id: row.poi_id}})
+MERGE (v)-[r:{SATISFY}]->(o)
 ON CREATE SET r.source = $source
 WITH r, row WHERE r.source = $source
 SET r.score = row.score, r.predicted = true, r.context = row.context, r.run = $run"""
 
-REMOVE_OLD_SATISFY = """
-MATCH (:PropertyValue)-[r:SATISFY {source: $source}]->(:POI) WHERE r.run <> $run
+REMOVE_OLD_SATISFY = f"""
+MATCH (:{PROPERTY_VALUE})-[r:{SATISFY} {{source: $source}}]->(:{POI}) WHERE r.run <> $run
 DELETE r
 RETURN count(*) AS removed"""
 
-WRITE_ITEM_PROFILES = """
+WRITE_ITEM_PROFILES = f"""
 UNWIND $rows AS row
-MATCH (i:Item {id: row.item})
+MATCH (i:{ITEM} {{id: row.item}})
 SET i.semantic_types = row.types, i.ner_entities = row.entities
-WITH i, row WHERE row.brand IS NOT NULL AND NOT EXISTS { (i)-[:OF_BRAND]->() }
-MERGE (b:Brand {id: row.brand_id})
+WITH i, row WHERE row.brand IS NOT NULL AND NOT EXISTS {{ (i)-[:{OF_BRAND}]->() }}
+MERGE (b:{BRAND} {{id: row.brand_id}})
 ON CREATE SET b.name = row.brand, b.source = $source, b.predicted = true
-MERGE (i)-[r:OF_BRAND]->(b)
+MERGE (i)-[r:{OF_BRAND}]->(b)
 SET r.source = $source, r.score = row.brand_score, r.predicted = true"""
 
-WRITE_NER_CATEGORIES = """
+WRITE_NER_CATEGORIES = f"""
 UNWIND $rows AS row
-MATCH (i:Item {id: row.item})
-MATCH (c:Category {id: row.category})
-MERGE (i)-[r:IN_CATEGORY]->(c)
+MATCH (i:{ITEM} {{id: row.item}})
+MATCH (c:{CATEGORY} {{id: row.category}})
+MERGE (i)-[r:{IN_CATEGORY}]->(c)
 ON CREATE SET r.source = $source, r.score = row.score, r.predicted = true"""
 
 

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kg_builder.graph.ontology import NODE_LABELS, RELATIONSHIP_TYPES
 from neo4j import Driver
 
+from kg_builder.graph.ontology import (
+    BRAND,
+    HAS_POI,
+    IN_CATEGORY,
+    NODE_LABELS,
+    OF_BRAND,
+    POI,
+    PREFERS,
+    RELATIONSHIP_TYPES,
+    SATISFY,
+)
+
 # What the learned stages and completion write, marked `predicted: true` (the paper's dotted links).
-PREDICTED_NODE_LABELS = ("POI", "Brand")
-PREDICTED_RELATIONSHIP_TYPES = ("SATISFY", "HAS_POI", "PREFERS", "IN_CATEGORY", "OF_BRAND")
+PREDICTED_NODE_LABELS = (POI, BRAND)
+PREDICTED_RELATIONSHIP_TYPES = (SATISFY, HAS_POI, PREFERS, IN_CATEGORY, OF_BRAND)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,30 @@ from typing import Any
 
 from neo4j import Driver
 
+from kg_builder.graph.ontology import (
+    ABOUT,
+    BRAND,
+    CATEGORY,
+    CAUSE,
+    FAQ,
+    HAS_IMAGE,
+    HAS_PROBLEM,
+    HAS_PROPERTY,
+    IMAGE,
+    IN_CATEGORY,
+    ITEM,
+    NEED,
+    OF_BRAND,
+    OF_PROPERTY,
+    POI,
+    PROBLEM,
+    PROPERTY,
+    PROPERTY_VALUE,
+    SATISFY,
+    SCENARIO,
+    USER,
+)
+
 BATCH_SIZE = 500
 
 _NAMED_NODE_SET = (
@@ -36,87 +60,87 @@ SET r.source = row.source"""
 WRITE_QUERIES: dict[str, str] = {
     "categories": f"""
 UNWIND $rows AS row
-MERGE (n:Category {{id: row.id}})
+MERGE (n:{CATEGORY} {{id: row.id}})
 {_NAMED_NODE_SET}, n.domain = row.domain""",
-    "brands": """
+    "brands": f"""
 UNWIND $rows AS row
-MERGE (n:Brand {id: row.id})
+MERGE (n:{BRAND} {{id: row.id}})
 SET n.name = row.name, n.name_zh = row.name_zh, n.aliases = row.aliases, n.source = row.source""",
-    "items": """
+    "items": f"""
 UNWIND $rows AS row
-MERGE (i:Item {id: row.id})
+MERGE (i:{ITEM} {{id: row.id}})
 SET i.title = row.title, i.lang = row.lang, i.price = row.price, i.source = row.source,
     i.search_text = row.search_text
 WITH i, row
-MATCH (c:Category {id: row.category})
-MERGE (i)-[:IN_CATEGORY]->(c)
+MATCH (c:{CATEGORY} {{id: row.category}})
+MERGE (i)-[:{IN_CATEGORY}]->(c)
 WITH i, row, c
-OPTIONAL MATCH (i)-[old:IN_CATEGORY]->(other:Category) WHERE other <> c
+OPTIONAL MATCH (i)-[old:{IN_CATEGORY}]->(other:{CATEGORY}) WHERE other <> c
 DELETE old
 WITH i, row
-OPTIONAL MATCH (i)-[old_brand:OF_BRAND]->(b:Brand) WHERE b.id <> coalesce(row.brand, '')
+OPTIONAL MATCH (i)-[old_brand:{OF_BRAND}]->(b:{BRAND}) WHERE b.id <> coalesce(row.brand, '')
 DELETE old_brand
 WITH i, row WHERE row.brand IS NOT NULL
-MATCH (b:Brand {id: row.brand})
-MERGE (i)-[:OF_BRAND]->(b)""",
-    "item_properties": """
+MATCH (b:{BRAND} {{id: row.brand}})
+MERGE (i)-[:{OF_BRAND}]->(b)""",
+    "item_properties": f"""
 UNWIND $rows AS row
-MATCH (i:Item {id: row.item})
-MATCH (p:Property {id: row.property})
-MERGE (v:PropertyValue {id: row.value_id})
+MATCH (i:{ITEM} {{id: row.item}})
+MATCH (p:{PROPERTY} {{id: row.property}})
+MERGE (v:{PROPERTY_VALUE} {{id: row.value_id}})
 SET v.property = row.property, v.value = coalesce(v.value, row.value),
     v.name_zh = coalesce(row.value_name_zh, v.name_zh), v.name_en = coalesce(row.value_name_en, v.name_en)
-MERGE (v)-[:OF_PROPERTY]->(p)
-MERGE (i)-[r:HAS_PROPERTY {name: row.property, value_id: row.value_id}]->(v)
+MERGE (v)-[:{OF_PROPERTY}]->(p)
+MERGE (i)-[r:{HAS_PROPERTY} {{name: row.property, value_id: row.value_id}}]->(v)
 SET r.source = row.source, r.position = row.position""",
-    "satisfies": """
+    "satisfies": f"""
 UNWIND $rows AS row
-MATCH (p:Property {id: row.property})
-MATCH (o:POI {id: row.poi})
-MERGE (v:PropertyValue {id: row.value_id})
+MATCH (p:{PROPERTY} {{id: row.property}})
+MATCH (o:{POI} {{id: row.poi}})
+MERGE (v:{PROPERTY_VALUE} {{id: row.value_id}})
 ON CREATE SET v.property = row.property, v.value = row.value, v.name_en = row.value_en
-MERGE (v)-[:OF_PROPERTY]->(p)
-MERGE (v)-[r:SATISFY]->(o)
+MERGE (v)-[:{OF_PROPERTY}]->(p)
+MERGE (v)-[r:{SATISFY}]->(o)
 SET r.score = coalesce(row.score, 1.0), r.source = row.source""",
-    "properties": _named_node("Property"),
-    "pois": _named_node("POI"),
-    "problems": _named_node("Problem"),
-    "scenarios": _named_node("Scenario"),
-    "causes": _link("Scenario", "scenario", "CAUSE", "Problem", "problem"),
-    "needs": _link("Problem", "problem", "NEED", "POI", "poi"),
-    "user_problems": """
+    "properties": _named_node(PROPERTY),
+    "pois": _named_node(POI),
+    "problems": _named_node(PROBLEM),
+    "scenarios": _named_node(SCENARIO),
+    "causes": _link(SCENARIO, "scenario", CAUSE, PROBLEM, "problem"),
+    "needs": _link(PROBLEM, "problem", NEED, POI, "poi"),
+    "user_problems": f"""
 UNWIND $rows AS row
-MATCH (p:Problem {id: row.problem})
-MERGE (u:User {id: row.user})
-MERGE (u)-[r:HAS_PROBLEM]->(p)
+MATCH (p:{PROBLEM} {{id: row.problem}})
+MERGE (u:{USER} {{id: row.user}})
+MERGE (u)-[r:{HAS_PROBLEM}]->(p)
 SET r.source = row.source""",
-    "faqs": """
+    "faqs": f"""
 UNWIND $rows AS row
-MERGE (f:FAQ {id: row.id})
+MERGE (f:{FAQ} {{id: row.id}})
 SET f.question = row.question, f.answer = row.answer, f.lang = row.lang, f.source = row.source
 WITH f, row WHERE row.item IS NOT NULL
-MATCH (i:Item {id: row.item})
-MERGE (f)-[:ABOUT]->(i)""",
+MATCH (i:{ITEM} {{id: row.item}})
+MERGE (f)-[:{ABOUT}]->(i)""",
 }
 
 SUBJECT_LABELS = {
-    "items": "Item",
-    "pois": "POI",
-    "problems": "Problem",
-    "scenarios": "Scenario",
-    "property_values": "PropertyValue",
-    "categories": "Category",
+    "items": ITEM,
+    "pois": POI,
+    "problems": PROBLEM,
+    "scenarios": SCENARIO,
+    "property_values": PROPERTY_VALUE,
+    "categories": CATEGORY,
 }
 
 # One image query per subject label (labels cannot be parameters; these come from this module only).
 IMAGE_QUERIES: dict[str, str] = {
     kind: f"""
 UNWIND $rows AS row
-MERGE (img:Image {{id: row.id}})
+MERGE (img:{IMAGE} {{id: row.id}})
 SET img.path = row.path, img.caption = row.caption, img.source = row.source
 WITH img, row
 MATCH (s:{label} {{id: row.subject}})
-MERGE (s)-[r:HAS_IMAGE]->(img)
+MERGE (s)-[r:{HAS_IMAGE}]->(img)
 SET r.score = 1.0, r.model = 'curated', r.source = row.source"""
     for kind, label in SUBJECT_LABELS.items()
 }

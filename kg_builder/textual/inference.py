@@ -4,30 +4,9 @@ from __future__ import annotations
 
 from neo4j import Driver
 
+from kg_builder.graph.rules import INFER_HAS_POI, REMOVE_STALE_HAS_POI
+
 RULE_SOURCE = "rule:has_property+satisfy"
-
-# Batched in transactions of items, so that a graph of 300k items does not need one huge transaction.
-INFER_HAS_POI = """
-MATCH (i:Item)
-CALL (i) {
-  MATCH (i)-[:HAS_PROPERTY]->(:PropertyValue)-[s:SATISFY]->(p:POI)
-  WITH i, p, max(coalesce(s.score, 1.0)) AS score,
-       all(x IN collect(s) WHERE coalesce(x.predicted, false)) AS only_predicted
-  MERGE (i)-[h:HAS_POI]->(p)
-  SET h.inferred = true, h.score = score, h.source = $source, h.predicted = only_predicted
-  RETURN count(h) AS links
-} IN TRANSACTIONS OF 2000 ROWS
-RETURN sum(links) AS links"""
-
-REMOVE_STALE_HAS_POI = """
-MATCH (i:Item)
-CALL (i) {
-  MATCH (i)-[h:HAS_POI {inferred: true}]->(p:POI)
-  WHERE NOT EXISTS { (i)-[:HAS_PROPERTY]->(:PropertyValue)-[:SATISFY]->(p) }
-  DELETE h
-  RETURN count(*) AS removed
-} IN TRANSACTIONS OF 2000 ROWS
-RETURN sum(removed) AS removed"""
 
 
 def infer_item_pois(driver: Driver, database: str = "neo4j") -> tuple[int, int]:

@@ -131,11 +131,14 @@ def train_ner(
     return nlp, metrics
 
 
+NER_STAMP = "ner-metrics.json"  # settings and metrics, written with each newly trained pipeline
+
+
 def train_or_load_ner(
     lang: str, data_dir: Path, folder: Path, settings: NerSettings = NerSettings(), progress: bool = True
 ) -> tuple[Language, dict[str, object]]:
     """The pipeline saved in `folder` if trained with these settings, else a new one (saved with its metrics)."""
-    stamp = folder / "ner-metrics.json"
+    stamp = folder / NER_STAMP
     key = json.dumps(settings.__dict__, sort_keys=True)
     if stamp.is_file():
         saved = json.loads(stamp.read_text(encoding="utf-8"))

@@ -7,17 +7,15 @@ measurements to `results/kg/<stage>.json`, and replaces its previous predictions
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kg_builder.catalog.loader import Catalog
-from kg_builder.textual.corpus import Sentence, read_corpus
+from neo4j import Driver
+
 from kg_builder.catalog.harvest import NameIndex, normalize, read_value_lexicon
-from kg_builder.textual.ner import recognise, train_or_load_ner
-from kg_builder.textual.phrase_mining import mine_phrases
-from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
-from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
+from kg_builder.catalog.loader import Catalog
 from kg_builder.graph.predictions import (
     MINED_POI_SOURCE,
     NER_SOURCE,
@@ -31,12 +29,18 @@ from kg_builder.graph.predictions import (
     replace_predictions,
     write_rows,
 )
+from kg_builder.textmodels.pretraining import READY, pretrain_mlm
+from kg_builder.textual.corpus import Sentence, read_corpus
+from kg_builder.textual.ner import NER_STAMP, recognise, train_or_load_ner
+from kg_builder.textual.phrase_mining import mine_phrases
+from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
+from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
 from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
 from kg_builder.textual.relation_extraction import read_heldout as read_satisfy_heldout
 from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, TEXT_MODELS
-from kg_builder.textmodels.pretraining import pretrain_mlm
 from kg_builder.timing import StageClock
-from neo4j import Driver
+
+log = logging.getLogger(__name__)
 
 MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
 NER_FILES = ("taobao_ecommerce_ner_jie2019/train.txt", "taobao_ecommerce_ner_ding2019/train.txt.bieos")
@@ -83,19 +87,20 @@ def run_extraction(
     """Run every learned stage on the catalog and the datasets; write predictions and measurements."""
     report = ExtractionReport()
     clock = StageClock(report.seconds)
+    log.info("learned stages: reading the corpus of %s", settings.data_dir)
     corpus = read_corpus(settings.data_dir)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
+    log.info("corpus: %d sentences (%d catalog titles)", len(corpus), len(catalog.rows["items"]))
     base = settings.base_model
     if TEXT_MODELS.is_model(base):
+        folder = settings.model_dir / f"mlm-{base}"
+        before = _written_at(folder / READY)
         base = str(
-            pretrain_mlm(
-                [s.text for s in corpus],
-                settings.model_dir / f"mlm-{base}",
-                base,
-                settings.mlm_epochs,
-                progress=settings.progress,
-            )
+            pretrain_mlm([s.text for s in corpus], folder, base, settings.mlm_epochs, progress=settings.progress)
         )
+        _log_model("MLM pre-training", folder, before is not None and _written_at(folder / READY) == before)
+    else:
+        log.info("MLM pre-training skipped: base model %s given", base)
     clock.lap("MLM pre-training")
     run = _Run(driver, catalog, corpus, base, settings, report, database)
     for stage, name in (
@@ -103,13 +108,28 @@ def run_extraction(
         (_extract_satisfy, "SATISFY extraction"),
         (_profile_items, "NER profiles"),
     ):
+        log.info("%s: started", name)
         stage(run)
         clock.lap(name)
+        log.info("%s: done in %.1fs", name, report.seconds[name])
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     for stage, metrics in report.metrics.items():
         path = settings.results_dir / f"{stage}.json"
         path.write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
+
+
+def _written_at(path: Path) -> int | None:
+    """When the file was last written (ns), None when it does not exist."""
+    return path.stat().st_mtime_ns if path.is_file() else None
+
+
+def _log_model(stage: str, folder: Path, reused: bool) -> None:
+    """Say whether the stage's model was trained now or re-used from an earlier build."""
+    if reused:
+        log.warning("%s: re-using the model in %s (trained before on the same data and settings)", stage, folder)
+    else:
+        log.info("%s: model trained and saved in %s", stage, folder)
 
 
 def _mine_pois(run: _Run) -> None:
@@ -140,6 +160,14 @@ def _mine_pois(run: _Run) -> None:
     )
     report.metrics["poi_mining"] = result.metrics | {"written": written, "written_cap": MINED_POIS_WRITTEN}
     report.counts["mined POIs"] = written
+    _log_model("POI mining", settings.model_dir / "poi-classifier", not result.metrics["trained_now"])
+    log.info(
+        "POI mining: %d candidate phrases, %d mined, best %d written (%d of an earlier run removed)",
+        len(candidates),
+        len(result.mined),
+        written,
+        removed,
+    )
 
 
 def _extract_satisfy(run: _Run) -> None:
@@ -162,9 +190,16 @@ def _extract_satisfy(run: _Run) -> None:
         {"value_id": p.value_id, "poi_id": p.poi_id, "score": p.score, "context": p.context[:300]}
         for p in result.predicted
     ]
-    written, _ = replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SATISFY_SOURCE, database)
+    written, removed = replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SATISFY_SOURCE, database)
     report.metrics["relation_extraction"] = result.metrics
     report.counts["predicted SATISFY"] = written
+    _log_model("SATISFY extraction", settings.model_dir / "satisfy-classifier", not result.metrics["trained_now"])
+    log.info(
+        "SATISFY extraction: %d candidate pairs, %d SATISFY predicted (%d of an earlier run removed)",
+        len(candidates),
+        written,
+        removed,
+    )
 
 
 def _profile_items(run: _Run) -> None:
@@ -173,9 +208,10 @@ def _profile_items(run: _Run) -> None:
     pipelines: dict[str, Any] = {}
     metrics: dict[str, Any] = {}
     for lang in ("zh", "en"):
-        pipelines[lang], metrics[lang] = train_or_load_ner(
-            lang, settings.data_dir, settings.model_dir / f"ner-{lang}", progress=settings.progress
-        )
+        folder = settings.model_dir / f"ner-{lang}"
+        before = _written_at(folder / NER_STAMP)
+        pipelines[lang], metrics[lang] = train_or_load_ner(lang, settings.data_dir, folder, progress=settings.progress)
+        _log_model(f"NER ({lang})", folder, before is not None and _written_at(folder / NER_STAMP) == before)
     profiles, category_links = [], []
     for item in catalog.rows["items"]:
         lang = item["lang"]
@@ -201,3 +237,9 @@ def _profile_items(run: _Run) -> None:
     report.metrics["ner"] = metrics
     report.counts["items profiled"] = len(profiles)
     report.counts["NER category links"] = len(category_links)
+    log.info(
+        "NER profiles: %d items profiled, %d with a brand, %d category links",
+        len(profiles),
+        sum(profile["brand"] is not None for profile in profiles),
+        len(category_links),
+    )

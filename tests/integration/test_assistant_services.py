@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from neo4j import Driver
 
 from actions.assistant import ShoppingAssistant
 from actions.graph_store import GraphStore
 from kg_builder.build import build_graph
-from neo4j import Driver
+from kg_builder.graph.ontology import CATEGORY, IMAGE, IN_CATEGORY, ITEM
 from tests.conftest import DEMO_CATALOG
 
 HOSTILE = [
@@ -41,7 +42,7 @@ def _fingerprint(driver: Driver) -> tuple:
 
 
 def _lipsticks(driver: Driver) -> set[str]:
-    query = "MATCH (i:Item)-[:IN_CATEGORY]->(:Category {id: 'lipstick'}) RETURN collect(i.id) AS ids"
+    query = f"MATCH (i:{ITEM})-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: 'lipstick'}}) RETURN collect(i.id) AS ids"
     return set(driver.execute_query(query).records[0]["ids"])
 
 
@@ -80,7 +81,7 @@ def test_size_of_the_t_shirt(assistant: ShoppingAssistant, driver: Driver) -> No
     for url in reply.images:  # a shared value node's images: only this item's own pieces, or curated ones
         name = url.rsplit("/", 1)[-1]
         rows = driver.execute_query(
-            "MATCH (img:Image) WHERE img.path ENDS WITH '/' + $name RETURN img.item AS item", name=name
+            f"MATCH (img:{IMAGE}) WHERE img.path ENDS WITH '/' + $name RETURN img.item AS item", name=name
         ).records
         assert rows and all(row["item"] in (None, reply.item_in_focus) for row in rows), url
 

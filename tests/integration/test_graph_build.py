@@ -5,10 +5,25 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from kg_builder.build import build_graph
-from kg_builder.textual.inference import infer_item_pois
-from kg_builder.graph.stats import graph_stats
 from neo4j import Driver
+
+from kg_builder.build import build_graph
+from kg_builder.graph.ontology import (
+    CATEGORY,
+    CAUSE,
+    HAS_POI,
+    HAS_PROPERTY,
+    IN_CATEGORY,
+    ITEM,
+    NEED,
+    POI,
+    PROBLEM,
+    PROPERTY_VALUE,
+    SATISFY,
+    SCENARIO,
+)
+from kg_builder.graph.stats import graph_stats
+from kg_builder.textual.inference import infer_item_pois
 from tests.conftest import DEMO_CATALOG, TEST_PREFIX, mini_catalog, write_jsonl
 
 
@@ -25,11 +40,12 @@ def test_building_the_demo_twice_gives_the_same_counts(driver: Driver) -> None:
 def test_the_papers_example_path_exists(driver: Driver) -> None:
     build_graph(driver, DEMO_CATALOG, progress=False)
     records = driver.execute_query(
-        """MATCH (:Scenario {id: 'stay_up_late'})-[:CAUSE]->(:Problem {id: 'dull_skin'})
-                 -[:NEED]->(p:POI {id: 'fair_skin'})<-[:SATISFY]-(v:PropertyValue)
-                 <-[r:HAS_PROPERTY {name: 'ingredient'}]-(i:Item)-[:IN_CATEGORY]->(:Category {id: 'facial_mask'})
+        f"""MATCH (:{SCENARIO} {{id: 'stay_up_late'}})-[:{CAUSE}]->(:{PROBLEM} {{id: 'dull_skin'}})
+                 -[:{NEED}]->(p:{POI} {{id: 'fair_skin'}})<-[:{SATISFY}]-(v:{PROPERTY_VALUE})
+                 <-[r:{HAS_PROPERTY} {{name: 'ingredient'}}]-(i:{ITEM})
+                 -[:{IN_CATEGORY}]->(:{CATEGORY} {{id: 'facial_mask'}})
            RETURN v.name_zh AS value, v.name_en AS value_en, i.id AS item,
-                  EXISTS { (i)-[:HAS_POI {inferred: true}]->(p) } AS inferred"""
+                  EXISTS {{ (i)-[:{HAS_POI} {{inferred: true}}]->(p) }} AS inferred"""
     ).records
     assert [(r["value"], r["value_en"], r["inferred"]) for r in records] == [
         ("甘草酸二钾", "dipotassium glycyrrhizinate", True)
@@ -57,7 +73,7 @@ def test_malformed_row_is_reported_and_the_rest_loads(driver: Driver, clean_test
     ids = {
         r["id"]
         for r in driver.execute_query(
-            "MATCH (i:Item) WHERE i.id STARTS WITH $p RETURN i.id AS id", p=TEST_PREFIX
+            f"MATCH (i:{ITEM}) WHERE i.id STARTS WITH $p RETURN i.id AS id", p=TEST_PREFIX
         ).records
     }
     assert ids == {"pytest-item1", "pytest-item2"}
@@ -65,10 +81,14 @@ def test_malformed_row_is_reported_and_the_rest_loads(driver: Driver, clean_test
 
 def test_inference_rule_adds_and_removes_has_poi(driver: Driver, clean_test_nodes: None, tmp_path: Path) -> None:
     build_graph(driver, mini_catalog(tmp_path / "catalog"), progress=False)
-    query = "MATCH (:Item {id: 'pytest-item1'})-[h:HAS_POI]->(p:POI) RETURN p.id AS poi, h.inferred AS inferred"
+    query = (
+        f"MATCH (:{ITEM} {{id: 'pytest-item1'}})-[h:{HAS_POI}]->(p:{POI}) RETURN p.id AS poi, h.inferred AS inferred"
+    )
     assert [(r["poi"], r["inferred"]) for r in driver.execute_query(query).records] == [("pytest-fair", True)]
-    assert driver.execute_query("MATCH (:Item {id: 'pytest-item2'})-[h:HAS_POI]->() RETURN h").records == []
-    driver.execute_query("MATCH (:PropertyValue {id: 'pytest-ingredient:test licorice'})-[s:SATISFY]->() DELETE s")
+    assert driver.execute_query(f"MATCH (:{ITEM} {{id: 'pytest-item2'}})-[h:{HAS_POI}]->() RETURN h").records == []
+    driver.execute_query(
+        f"MATCH (:{PROPERTY_VALUE} {{id: 'pytest-ingredient:test licorice'}})-[s:{SATISFY}]->() DELETE s"
+    )
     _, removed = infer_item_pois(driver)
     assert removed >= 1
     assert driver.execute_query(query).records == []

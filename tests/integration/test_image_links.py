@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from neo4j import Driver
 from PIL import Image
 
 from kg_builder.build import build_graph
@@ -16,10 +17,10 @@ from kg_builder.crossmodal.data import Pair
 from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.crossmodal.finetuning import finetune
 from kg_builder.crossmodal.image_search import ImageSearch
-from kg_builder.crossmodal.linking import IMAGE_INDEX, TOP_K, ImageRecord, link_images
+from kg_builder.crossmodal.linking import TOP_K, ImageRecord, link_images
 from kg_builder.crossmodal.model import CMM_PATCH_TINY, DEFAULT_LINKING_MODEL
+from kg_builder.graph.ontology import HAS_IMAGE, IMAGE, IMAGE_INDEX
 from kg_builder.textmodels.classifier import TrainSettings
-from neo4j import Driver
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 
 SOURCE = f"{TEST_PREFIX}cross_modal"
@@ -59,7 +60,7 @@ def _links(driver: Driver) -> list[dict]:
     return [
         r.data()
         for r in driver.execute_query(
-            "MATCH (s)-[r:HAS_IMAGE]->(img:Image) WHERE s.id STARTS WITH $p "
+            f"MATCH (s)-[r:{HAS_IMAGE}]->(img:{IMAGE}) WHERE s.id STARTS WITH $p "
             "RETURN s.id AS subject, img.id AS image, r.score AS score, r.model AS model, r.source AS source "
             "ORDER BY subject, image",
             p=TEST_PREFIX,
@@ -94,7 +95,7 @@ def test_links_respect_threshold_and_top_k_keep_curated_links_and_converge(
     assert {"subject": f"{TEST_PREFIX}item1", "image": curated["id"], "score": 1.0, "model": "curated"}.items() <= (
         next(link for link in links if link["image"] == curated["id"]).items()
     )
-    caption = driver.execute_query("MATCH (i:Image {id: $id}) RETURN i.caption AS c", id=curated["id"]).records
+    caption = driver.execute_query(f"MATCH (i:{IMAGE} {{id: $id}}) RETURN i.caption AS c", id=curated["id"]).records
     assert caption[0]["c"] == "grey"  # the linker embedded the curated image but did not rewrite it
 
     again = link_images(driver, encoder, images, 0.2, Path("/"), progress=False, scope=TEST_PREFIX, source=SOURCE)
@@ -129,7 +130,7 @@ def test_a_text_query_ranks_an_items_images_through_the_stored_embeddings(
 def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vector_index(driver: Driver) -> None:
     threshold = json.loads((DEMO_MODEL / "finetuning.json").read_text())["threshold"]["threshold"]
     links = driver.execute_query(
-        "MATCH (s)-[r:HAS_IMAGE {source: 'cross_modal'}]->(img:Image) "
+        f"MATCH (s)-[r:{HAS_IMAGE} {{source: 'cross_modal'}}]->(img:{IMAGE}) "
         "RETURN labels(s)[0] AS label, min(r.score) AS lowest, collect(DISTINCT r.model) AS models, count(*) AS n"
     ).records
     assert {r["label"] for r in links} >= {"Item"}
@@ -138,7 +139,7 @@ def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vecto
         "SHOW VECTOR INDEXES YIELD name, state, labelsOrTypes, properties WHERE name = $n RETURN *", n=IMAGE_INDEX
     ).records
     assert index and index[0]["state"] == "ONLINE" and index[0]["properties"] == ["embedding"]
-    embedded = driver.execute_query("MATCH (i:Image) WHERE i.embedding IS NOT NULL RETURN count(i) AS n").records
+    embedded = driver.execute_query(f"MATCH (i:{IMAGE}) WHERE i.embedding IS NOT NULL RETURN count(i) AS n").records
     assert embedded[0]["n"] >= 300  # pieces of the generated pages, the real photos and the curated images
     search = ImageSearch(driver, CrossModalEncoder.load(DEMO_MODEL))
     assert len(search.search("Arla Natural Yoghurt", limit=5)) == 5

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from neo4j import Driver
+
 from kg_builder.build import build_graph
-from kg_builder.textual.completion import PREFERS_SOURCE, complete_preferences
-from kg_builder.textual.inference import infer_item_pois
+from kg_builder.graph.ontology import HAS_POI, HAS_PROBLEM, ITEM, POI, PREFERS, PROPERTY_VALUE, SATISFY, USER
 from kg_builder.graph.predictions import (
     REMOVE_OLD_MINED_POIS,
     REMOVE_OLD_SATISFY,
@@ -14,7 +15,8 @@ from kg_builder.graph.predictions import (
     WRITE_SATISFY,
     replace_predictions,
 )
-from neo4j import Driver
+from kg_builder.textual.completion import PREFERS_SOURCE, complete_preferences
+from kg_builder.textual.inference import infer_item_pois
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 
 SOURCE = f"{TEST_PREFIX}model"  # a source of the test's own, so the demo graph's predictions are left alone
@@ -41,7 +43,8 @@ def _build(driver: Driver, tmp_path: Path) -> Path:
 
 def _satisfy(driver: Driver) -> dict[str, dict]:
     records = driver.execute_query(
-        "MATCH (:PropertyValue {id: $v})-[r:SATISFY]->(o:POI) RETURN o.id AS poi, properties(r) AS r", v=VALUE
+        f"MATCH (:{PROPERTY_VALUE} {{id: $v}})-[r:{SATISFY}]->(o:{POI}) RETURN o.id AS poi, properties(r) AS r",
+        v=VALUE,
     ).records
     return {record["poi"]: record["r"] for record in records}
 
@@ -66,7 +69,7 @@ def test_predicted_satisfy_is_marked_and_never_overwrites_a_curated_link(
     }
     infer_item_pois(driver)
     has_poi = driver.execute_query(
-        "MATCH (:Item {id: $i})-[h:HAS_POI]->(o:POI) RETURN o.id AS poi, h.predicted AS predicted",
+        f"MATCH (:{ITEM} {{id: $i}})-[h:{HAS_POI}]->(o:{POI}) RETURN o.id AS poi, h.predicted AS predicted",
         i=f"{TEST_PREFIX}item1",
     ).records
     assert {r["poi"]: r["predicted"] for r in has_poi} == {f"{TEST_PREFIX}fair": False, f"{TEST_PREFIX}calm": True}
@@ -86,19 +89,23 @@ def test_mined_pois_are_candidate_nodes_that_a_rerun_replaces(driver: Driver, cl
         {"id": f"{TEST_PREFIX}mined:zh:加绒", "name_zh": "加绒", "name_en": None, "score": 0.8, "evidence": ["a#L1"]}
     ]
     replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, mined, SOURCE)
-    node = driver.execute_query("MATCH (o:POI {id: $id}) RETURN properties(o) AS o", id=mined[0]["id"]).records[0]["o"]
+    node = driver.execute_query(f"MATCH (o:{POI} {{id: $id}}) RETURN properties(o) AS o", id=mined[0]["id"]).records[0][
+        "o"
+    ]
     assert (node["source"], node["predicted"], node["score"], node["evidence"]) == (SOURCE, True, 0.8, ["a#L1"])
     replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, [], SOURCE)
-    assert not driver.execute_query("MATCH (o:POI {id: $id}) RETURN o", id=mined[0]["id"]).records
+    assert not driver.execute_query(f"MATCH (o:{POI} {{id: $id}}) RETURN o", id=mined[0]["id"]).records
 
 
 def test_users_prefer_the_pois_their_problems_need(driver: Driver, clean_test_nodes: None, tmp_path: Path) -> None:
     _build(driver, tmp_path)
-    query = "MATCH (:User {id: $u})-[r:PREFERS]->(o:POI) RETURN o.id AS poi, r.score AS score, r.source AS source"
+    query = (
+        f"MATCH (:{USER} {{id: $u}})-[r:{PREFERS}]->(o:{POI}) RETURN o.id AS poi, r.score AS score, r.source AS source"
+    )
     user = f"{TEST_PREFIX}user"
     assert [tuple(r.values()) for r in driver.execute_query(query, u=user).records] == [
         (f"{TEST_PREFIX}fair", 1.0, PREFERS_SOURCE)
     ]
-    driver.execute_query("MATCH (:User {id: $u})-[r:HAS_PROBLEM]->() DELETE r", u=user)
+    driver.execute_query(f"MATCH (:{USER} {{id: $u}})-[r:{HAS_PROBLEM}]->() DELETE r", u=user)
     complete_preferences(driver)
     assert driver.execute_query(query, u=user).records == []

@@ -1,0 +1,112 @@
+"""The image queries of the MKG (paper section 2.2): Image nodes with their embeddings, the vector index over them,
+HAS_IMAGE links predicted by the cross-modal model, and ranking an entity's images for a text query.
+
+Labels cannot be query parameters: the per-label queries are built here from the ontology's names only.
+"""
+
+from __future__ import annotations
+
+from neo4j import Driver
+
+from kg_builder.graph.ontology import (
+    AWAIT_INDEXES,
+    CAUSE,
+    HAS_IMAGE,
+    HAS_POI,
+    HAS_PROPERTY,
+    IMAGE,
+    IMAGE_INDEX,
+    ITEM,
+    NEED,
+    POI,
+    PROBLEM,
+    PROPERTY_VALUE,
+    SCENARIO,
+)
+
+LINKED_LABELS = (ITEM, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
+
+_NAMES = "[x IN [n.title, n.value, n.name_en, n.name_zh] WHERE x IS NOT NULL AND trim(x) <> '']"
+# The items whose images an entity may link to (the paper's candidates: images of the items that have it).
+_ITEMS_OF = {
+    ITEM: f"MATCH (n:{ITEM}) WITH n, n AS i",
+    PROPERTY_VALUE: f"MATCH (i:{ITEM})-[:{HAS_PROPERTY}]->(n:{PROPERTY_VALUE})",
+    POI: f"MATCH (i:{ITEM})-[:{HAS_POI}]->(n:{POI})",
+    PROBLEM: f"MATCH (i:{ITEM})-[:{HAS_POI}]->(:{POI})<-[:{NEED}]-(n:{PROBLEM})",
+    SCENARIO: f"MATCH (i:{ITEM})-[:{HAS_POI}]->(:{POI})<-[:{NEED}]-(:{PROBLEM})<-[:{CAUSE}]-(n:{SCENARIO})",
+}
+READ_CANDIDATES = "\nUNION ALL\n".join(
+    f"""{match}
+WHERE n.id STARTS WITH $scope AND i.id IN $items_with_images
+RETURN n.id AS id, '{label}' AS label, {_NAMES} AS names, collect(DISTINCT i.id) AS items"""
+    for label, match in _ITEMS_OF.items()
+)
+
+# Every image gets its embedding; only the images the linker created are described (and later removed) by it,
+# so a curated image keeps its path, caption and source.
+WRITE_IMAGES = f"""
+UNWIND $rows AS row
+MERGE (img:{IMAGE} {{id: row.id}})
+ON CREATE SET img.created_by = 'linker'
+SET img.embedding = row.embedding, img.embedding_model = $model
+WITH img, row WHERE img.created_by = 'linker'
+SET img.path = row.path, img.kind = row.kind, img.caption = row.caption, img.source = row.source,
+    img.item = row.item, img.linker_run = $run"""
+
+REMOVE_OLD_IMAGES = f"""
+MATCH (img:{IMAGE}) WHERE img.linker_run IS NOT NULL AND img.linker_run <> $run AND img.id STARTS WITH $scope
+DETACH DELETE img
+RETURN count(*) AS removed"""
+
+WRITE_LINKS = {
+    label: f"""
+UNWIND $rows AS row
+MATCH (s:{label} {{id: row.subject}})
+MATCH (img:{IMAGE} {{id: row.image}})
+MERGE (s)-[r:{HAS_IMAGE}]->(img)
+ON CREATE SET r.source = $source
+WITH r, row WHERE r.source = $source
+SET r.score = row.score, r.model = row.model, r.predicted = true, r.run = $run"""
+    for label in LINKED_LABELS
+}
+
+REMOVE_OLD_LINKS = f"""
+MATCH (s)-[r:{HAS_IMAGE} {{source: $source}}]->() WHERE r.run <> $run AND s.id STARTS WITH $scope
+DELETE r
+RETURN count(*) AS removed"""
+
+SHOW_IMAGE_INDEX = "SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options"
+DROP_IMAGE_INDEX = f"DROP INDEX {IMAGE_INDEX}"
+
+RANK_ENTITY_IMAGES = {
+    label: f"""
+MATCH (s:{label} {{id: $subject}})-[:{HAS_IMAGE}]->(img:{IMAGE})
+WHERE img.embedding IS NOT NULL
+RETURN img.id AS id, img.path AS path, img.caption AS caption,
+       vector.similarity.cosine(img.embedding, $query) AS score
+ORDER BY score DESC, id
+LIMIT $limit"""
+    for label in LINKED_LABELS
+}
+
+SEARCH_IMAGES = """
+CALL db.index.vector.queryNodes($index, $limit, $query) YIELD node, score
+RETURN node.id AS id, node.path AS path, node.caption AS caption, score
+ORDER BY score DESC, id"""
+
+
+def create_image_index(dimensions: int) -> str:
+    """The cosine vector index over Image.embedding (index options cannot be parameters: the width is an int)."""
+    return (
+        f"CREATE VECTOR INDEX {IMAGE_INDEX} IF NOT EXISTS FOR (img:{IMAGE}) ON img.embedding "
+        f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine'}}}}"
+    )
+
+
+def ensure_image_index(driver: Driver, dimensions: int, database: str = "neo4j") -> None:
+    """The vector index over Image.embedding, recreated when the model's width changed."""
+    found = driver.execute_query(SHOW_IMAGE_INDEX, name=IMAGE_INDEX, database_=database).records
+    if found and found[0]["options"]["indexConfig"]["vector.dimensions"] != dimensions:
+        driver.execute_query(DROP_IMAGE_INDEX, database_=database)
+    driver.execute_query(create_image_index(dimensions), database_=database)
+    driver.execute_query(AWAIT_INDEXES, database_=database)
