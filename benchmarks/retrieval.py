@@ -17,15 +17,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from neo4j import Driver
 from tqdm import tqdm
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore
 from actions.retrieval import ItemRetriever
-from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
-from neo4j import Driver
+from kg_builder.config import PATHS, Neo4jSettings, connect
 
-RESULTS = REPO_ROOT / "benchmarks" / "results"
+RESULTS = PATHS.benchmark_results
 CUTOFF = 5
 
 VALUE_QUERIES = """

@@ -11,13 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from kg_builder.catalog.loader import Catalog
-from kg_builder.textual.corpus import Sentence, read_corpus
+from neo4j import Driver
+
 from kg_builder.catalog.harvest import NameIndex, normalize, read_value_lexicon
-from kg_builder.textual.ner import recognise, train_or_load_ner
-from kg_builder.textual.phrase_mining import mine_phrases
-from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
-from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
+from kg_builder.catalog.loader import Catalog
+from kg_builder.config import PATHS
 from kg_builder.graph.predictions import (
     MINED_POI_SOURCE,
     NER_SOURCE,
@@ -31,14 +29,19 @@ from kg_builder.graph.predictions import (
     replace_predictions,
     write_rows,
 )
+from kg_builder.sources import datasets
+from kg_builder.textmodels.pretraining import pretrain_mlm
+from kg_builder.textual.corpus import Sentence, read_corpus
+from kg_builder.textual.ner import recognise, train_or_load_ner
+from kg_builder.textual.phrase_mining import mine_phrases
+from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
+from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
 from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
 from kg_builder.textual.relation_extraction import read_heldout as read_satisfy_heldout
-from kg_builder.textmodels.pretraining import pretrain_mlm
 from kg_builder.timing import StageClock
-from neo4j import Driver
 
 MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
-NER_FILES = ("taobao_ecommerce_ner_jie2019/train.txt", "taobao_ecommerce_ner_ding2019/train.txt.bieos")
+NER_FILES = (datasets.JIE_NER_TRAIN, datasets.DING_NER_TRAIN)
 
 
 @dataclass
@@ -200,3 +203,8 @@ def _profile_items(run: _Run) -> None:
     report.metrics["ner"] = metrics
     report.counts["items profiled"] = len(profiles)
     report.counts["NER category links"] = len(category_links)
+
+
+def repository_settings(data_dir: Path, **options: Any) -> ExtractionSettings:
+    """Settings that read `data_dir` and keep models, metrics and label files in the repository's folders."""
+    return ExtractionSettings(data_dir, PATHS.models / "kg", PATHS.results / "kg", PATHS.knowledge, **options)
