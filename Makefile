@@ -20,11 +20,7 @@ neo4j: setup  ## start Neo4j on 127.0.0.1 (or use NEO4J_URI)
 SHARED_DATA ?= ../shared/data
 
 graph: neo4j  ## build the demo MKG from data/catalog with every learned stage and the image links (idempotent; models are cached)
-	@if [ -d "$(SHARED_DATA)" ]; then $(ENV) $(APP) -m kg_builder build --source data/catalog --data "$(SHARED_DATA)" \
-	&& scripts/images.sh "$(SHARED_DATA)" \
-	&& { [ -s models/faq/matcher.pt ] || { $(ENV) $(APP) -m kg_builder faq --data "$(SHARED_DATA)"; }; }; \
-	else echo "graph: $(SHARED_DATA) not found, building without the learned stages"; \
-	$(ENV) $(APP) -m kg_builder build --source data/catalog --no-models; fi
+	scripts/graph.sh "$(SHARED_DATA)"
 
 lookups: setup  ## regenerate Rasa lookup tables and synonyms from the catalog
 	$(ENV) $(APP) -m kg_builder lookups --source data/catalog

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from actions.graph_store import GraphStore
-from kg_builder.config import REPO_ROOT
+from kg_builder.config import PATHS
 from kg_builder.faq.data import CANDIDATES
 from kg_builder.faq.matcher import load_matcher
 from kg_builder.faq.scoring import Scorer, hybrid_scorer
 
-FAQ_MODEL = REPO_ROOT / "models" / "faq"
+FAQ_MODEL = PATHS.models / "faq"
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,13 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 from tqdm import tqdm
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from kg_builder.config import PATHS
+
+RESULTS = PATHS.benchmark_results
 SCRIPTS = {
     "zh": [
         ("greet", "你好"),

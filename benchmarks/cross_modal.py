@@ -30,7 +30,7 @@ from typing import Any
 
 import torch
 
-from kg_builder.config import REPO_ROOT
+from kg_builder.config import PATHS
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import Pair, PhotoSplit, ocr_pairs, product_photos, split_photos
 from kg_builder.crossmodal.encoder import CrossModalEncoder
@@ -54,7 +54,7 @@ from kg_builder.crossmodal.single_stream import (
 )
 from kg_builder.textmodels.vocab import build_vocab, save_tokenizer
 
-RESULTS = REPO_ROOT / "benchmarks" / "results"
+RESULTS = PATHS.benchmark_results
 PIXELBERT_EPOCHS = 60
 SPEED_QUERIES = 40
 
@@ -243,8 +243,8 @@ def markdown(table: dict[str, dict[str, float]], full: dict[str, dict[str, float
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared" / "data")
-    parser.add_argument("--pieces", type=Path, default=REPO_ROOT / "models" / "images" / "extracted")
+    parser.add_argument("--data", type=Path, default=PATHS.shared_data)
+    parser.add_argument("--pieces", type=Path, default=PATHS.models / "images" / "extracted")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--no-full-size", action="store_true", help="skip the full-size speed measurements")
     parser.add_argument("--no-progress", action="store_true")

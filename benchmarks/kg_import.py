@@ -27,12 +27,12 @@ from tqdm import tqdm
 from actions.graph_store import GraphStore
 from kg_builder.build import BuildReport, build_graph
 from kg_builder.catalog.loader import load_catalog
-from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
+from kg_builder.config import PATHS, Neo4jSettings, connect
 from kg_builder.graph.ontology import BRAND, CATEGORY, ITEM, POI, PROPERTY, PROPERTY_VALUE
 from kg_builder.graph.stats import graph_stats
-from kg_builder.textual.stages import ExtractionSettings
+from kg_builder.textual.stages import repository_settings
 
-RESULTS = REPO_ROOT / "benchmarks" / "results"
+RESULTS = PATHS.benchmark_results
 PREFIX = "bench-"
 BENCH_LABELS = (ITEM, PROPERTY_VALUE, POI, BRAND, CATEGORY, PROPERTY)
 # Label by label through the id index, 5,000 nodes a transaction: bounded memory on a 1 GB heap.
@@ -183,21 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Neo4jSettings.from_env()
     result: dict[str, Any] = {"machine": f"{platform.node()} {platform.machine()}, python {platform.python_version()}"}
-    data_dir = REPO_ROOT.parent / "shared" / "data"
+    data_dir = PATHS.shared_data
     with connect(settings) as driver:
         if args.cleanup:
             print(f"deleted {delete_generated(driver, settings.database)} generated nodes")
             return 0
-        demo = REPO_ROOT / "data" / "catalog"
-        extraction = None
-        if data_dir.is_dir():
-            extraction = ExtractionSettings(
-                data_dir,
-                REPO_ROOT / "models" / "kg",
-                REPO_ROOT / "results" / "kg",
-                REPO_ROOT / "data" / "knowledge",
-                progress=False,
-            )
+        demo = PATHS.catalog
+        extraction = repository_settings(data_dir, progress=False) if data_dir.is_dir() else None
         report = build_graph(driver, demo, settings.database, progress=False, extraction=extraction)
         result["demo"] = throughput(report, relationship_rows(demo))
         demo_items = [row["id"] for row in load_catalog(demo).rows["items"]]

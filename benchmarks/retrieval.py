@@ -23,10 +23,10 @@ from tqdm import tqdm
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore
 from actions.retrieval import ItemRetriever
-from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
+from kg_builder.config import PATHS, Neo4jSettings, connect
 from kg_builder.graph.ontology import CATEGORY, HAS_PROPERTY, IN_CATEGORY, ITEM, PROPERTY_VALUE
 
-RESULTS = REPO_ROOT / "benchmarks" / "results"
+RESULTS = PATHS.benchmark_results
 CUTOFF = 5
 
 VALUE_QUERIES = f"""

@@ -1,4 +1,4 @@
-"""Neo4j connection settings from the environment (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)."""
+"""Where the project's files live (`PATHS`) and how to reach Neo4j (NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,63 @@ from typing import Any
 
 from neo4j import Driver, GraphDatabase
 
+from kg_builder.sources.datasets import PROVENANCE_PREFIX
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCAL_PASSWORD_FILE = REPO_ROOT / ".neo4j" / "password"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every folder the project reads or writes; the only place that builds them (see `from_env`)."""
+
+    repo: Path
+    catalog: Path  # the demo catalog (input records and curated images)
+    knowledge: Path  # value lexicon and held-out label files
+    nlu: Path  # Rasa training data (lookups.yml is generated)
+    models: Path  # trained models (not committed)
+    media: Path  # generated videos (not committed)
+    results: Path  # metrics written by the build and the trainings
+    benchmark_results: Path  # figures written by benchmarks/
+    shared_data: Path  # the public datasets (../shared/data beside the checkout)
+
+    @classmethod
+    def from_env(cls, repo: Path = REPO_ROOT) -> Paths:
+        """The repository's layout; MKG_MODELS_DIR, MKG_MEDIA_DIR (or MEDIA_DIR), MKG_RESULTS_DIR,
+        MKG_BENCHMARK_RESULTS_DIR and SHARED_DATA move a folder elsewhere (a relative path is taken from the
+        working directory)."""
+        return cls(
+            repo=repo,
+            catalog=repo / "data" / "catalog",
+            knowledge=repo / "data" / "knowledge",
+            nlu=repo / "data" / "nlu",
+            models=_folder(repo / "models", "MKG_MODELS_DIR"),
+            media=_folder(repo / "media", "MKG_MEDIA_DIR", "MEDIA_DIR"),
+            results=_folder(repo / "results", "MKG_RESULTS_DIR"),
+            benchmark_results=_folder(repo / "benchmarks" / "results", "MKG_BENCHMARK_RESULTS_DIR"),
+            shared_data=_folder(repo.parent / "shared" / "data", "SHARED_DATA"),
+        )
+
+    def served(self) -> dict[str, Path]:
+        """URL path prefix → folder, for what the chat page's server (web/serve.py) may serve."""
+        return {
+            "web/": self.repo / "web",
+            "media/": self.media,
+            "data/catalog/images/": self.catalog / "images",
+            "models/images/extracted/pieces/": self.models / "images" / "extracted" / "pieces",
+            PROVENANCE_PREFIX: self.shared_data,
+        }
+
+
+def _folder(default: Path, *variables: str) -> Path:
+    """The first of `variables` that is set (made absolute), else `default`."""
+    for name in variables:
+        if value := os.environ.get(name):
+            return Path(value).expanduser().resolve()
+    return default
+
+
+PATHS = Paths.from_env()
 
 
 @dataclass(frozen=True)

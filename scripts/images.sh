@@ -6,14 +6,15 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-DATA="${1:-../shared/data}"
+DATA="${1:-${SHARED_DATA:-../shared/data}}"
 DEFAULT_MODEL='from kg_builder.crossmodal.model import DEFAULT_LINKING_MODEL; print(DEFAULT_LINKING_MODEL)'
 MODEL="${CMM_MODEL:-$("$APP_VENV/bin/python" -c "$DEFAULT_MODEL")}"
 images() { "$APP_VENV/bin/python" -m kg_builder images "$@" --data "$DATA" --model "$MODEL"; }
-M=models/images
+MODELS="${MKG_MODELS_DIR:-models}"  # as kg_builder.config.PATHS.models
+M="$MODELS/images"
 [ -s "$M/train_pages/truth.jsonl" ] || images generate --pages "$M/train_pages" --count 60 --seed 3
 [ -s "$M/noise_cnn.pt" ] || images train-classifier --pages "$M/train_pages"
 [ -s "$M/pages/truth.jsonl" ] || images generate --pages "$M/pages" --count 60 --seed 11
 [ -s "$M/extracted/pieces.jsonl" ] || images extract --pages "$M/pages" --out "$M/extracted"
-[ -s "models/crossmodal/$MODEL/cmm.pt" ] || images finetune --out "$M/extracted"
+[ -s "$MODELS/crossmodal/$MODEL/cmm.pt" ] || images finetune --out "$M/extracted"
 images link --out "$M/extracted"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test suite: ruff, pytest (unit + integration on the running Neo4j and action server),
+# Every test suite: ruff (lint and format), pytest (unit + integration on the running Neo4j and action server),
 # rasa data validate, rasa test (stories and NLU in tests/). Called by `make test` after set-up.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -8,6 +8,7 @@ status=0
 run() { echo; echo "== $*"; "$@" || { echo "FAILED: $*"; status=1; }; }
 
 run "$APP_VENV/bin/ruff" check .
+run "$APP_VENV/bin/ruff" format --check .
 run "$APP_VENV/bin/pytest" -q tests
 run "$RASA_VENV/bin/rasa" data validate --config config.yml --domain domain.yml --data data/nlu data/rules.yml
 run "$RASA_VENV/bin/rasa" test --model models/current.tar.gz --config config.yml \

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from kg_builder.config import REPO_ROOT, Neo4jSettings, connect
 from neo4j import Driver
 
-DEMO_CATALOG = REPO_ROOT / "data" / "catalog"
+from kg_builder.config import PATHS, Neo4jSettings, connect
+
+DEMO_CATALOG = PATHS.catalog
 TEST_PREFIX = "pytest-"
-SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+SHARED_DATA = PATHS.shared_data
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 
 Only these folders are served (never the repository as a whole: `.neo4j/` holds a password):
 /web/ (the page and web/node_modules/rasa-webchat/lib), /media/ (videos), /data/catalog/images/,
-/models/images/extracted/pieces/, and /shared/data/ (the real product photos beside the checkout).
+/models/images/extracted/pieces/, and /shared/data/ (the real product photos beside the checkout); the folders
+are those of kg_builder.config.PATHS, so MKG_MEDIA_DIR, MKG_MODELS_DIR and SHARED_DATA move them.
 
     python web/serve.py [--port 8080]
 """
@@ -16,14 +17,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVED = {
-    "web/": ROOT / "web",
-    "media/": ROOT / "media",
-    "data/catalog/images/": ROOT / "data" / "catalog" / "images",
-    "models/images/extracted/pieces/": ROOT / "models" / "images" / "extracted" / "pieces",
-    "shared/data/": ROOT.parent / "shared" / "data",
-}
+from kg_builder.config import PATHS
+
+SERVED = PATHS.served()
 
 
 def resolve(url_path: str) -> Path | None:
@@ -44,7 +40,7 @@ class Handler(SimpleHTTPRequestHandler):
 
     def translate_path(self, path: str) -> str:
         target = resolve(path)
-        return str(target) if target is not None and target.is_file() else str(ROOT / "web" / "__missing__")
+        return str(target) if target is not None and target.is_file() else str(PATHS.repo / "web" / "__missing__")
 
     def list_directory(self, path: str) -> None:  # type: ignore[override]
         self.send_error(404)

@@ -15,24 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from kg_builder.catalog.loader import Catalog, load_catalog
+from kg_builder.config import PATHS
+from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.customer_questions import CustomerQuestion, read_dialogue_questions, read_product_questions
 from kg_builder.sources.grocery import read_grocery_products
 from kg_builder.sources.tagged_titles import read_tagged_titles
 
 TAGGED_SOURCES = (  # (file under the data folder, id prefix, category labels, brand labels, model labels)
-    ("taobao_ecommerce_ner_jie2019/train.txt", "jie", ("HCCX",), ("HPPX",), ("XH",)),
-    ("taobao_ecommerce_ner_jie2019/dev.txt", "jiedev", ("HCCX",), ("HPPX",), ("XH",)),
-    ("taobao_ecommerce_ner_ding2019/train.txt.bieos", "ding", ("HC",), ("HP",), ()),
+    (datasets.JIE_NER_TRAIN, "jie", ("HCCX",), ("HPPX",), ("XH",)),
+    (datasets.JIE_NER_DEV, "jiedev", ("HCCX",), ("HPPX",), ("XH",)),
+    (datasets.DING_NER_TRAIN, "ding", ("HC",), ("HP",), ()),
 )
 ATTRIBUTE_SOURCES = (
-    ("oamine_attribute_values/train.jsonl", "oamine"),
-    ("oamine_attribute_values/test.jsonl", "oaminetest"),
-    ("ae110k_attribute_values/train.jsonl", "ae110k"),
+    (datasets.OAMINE_TRAIN, "oamine"),
+    (datasets.OAMINE_TEST, "oaminetest"),
+    (datasets.AE110K_TRAIN, "ae110k"),
 )
-GROCERY_SOURCE = "grocery_store_products"
-DIALOGUE_SOURCE = "ecd_taobao_dialogue_sample/train"
-PRODUCT_QA_SOURCE = "amazon_contextual_pqa/ePQA/dev.csv"
 DOMAIN_TITLES = re.compile(
     r"\b(shirts?|shoes?|dress|pants|jackets?|socks?|hats?|caps?|sweaters?|jeans|coffee|tea|snacks?|chocolate|"
     r"cookies?|nuts|cereal|cream|lotion|shampoo|conditioner|sunscreen|lipstick|serum|makeup|skin|hair)\b",
@@ -42,7 +41,7 @@ FAQS_PER_LANGUAGE = 40
 BRAND_ATTRIBUTES = {"brand", "brand name"}
 MAX_TITLE = 80
 PER_CATEGORY = {"zh": 3, "en": 9}  # items per (source file, category): keeps the catalog varied
-VALUE_LEXICON = Path("data/knowledge/value_lexicon.tsv")
+VALUE_LEXICON = PATHS.knowledge / "value_lexicon.tsv"
 HARVESTED = "harvested.jsonl"
 
 
@@ -103,9 +102,9 @@ class HarvestSources:
 
     tagged: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = TAGGED_SOURCES
     attributes: tuple[tuple[str, str], ...] = ATTRIBUTE_SOURCES
-    grocery: str | None = GROCERY_SOURCE
-    dialogues: str | None = DIALOGUE_SOURCE
-    product_qa: str | None = PRODUCT_QA_SOURCE
+    grocery: str | None = datasets.GROCERY
+    dialogues: str | None = datasets.ECD_TRAIN
+    product_qa: str | None = datasets.EPQA_DEV
 
 
 class Harvester:
@@ -132,7 +131,7 @@ class Harvester:
     def run(self) -> Harvest:
         for relative, prefix, category_labels, brand_labels, model_labels in self.sources.tagged:
             for title in read_tagged_titles(path) if (path := self._existing(relative)) else ():
-                source = f"shared/data/{relative}#L{title.line}"
+                source = datasets.provenance(relative, title.line)
                 item = self._item(f"{prefix}-{title.line}", title.text, "zh", title.texts(*category_labels), source)
                 if item is None:
                     continue
@@ -144,13 +143,13 @@ class Harvester:
         for relative, prefix in self.sources.attributes:
             report = self._reporter(relative)
             for row in read_attribute_titles(path, report) if (path := self._existing(relative)) else ():
-                source = f"shared/data/{relative}#L{row.line}"
+                source = datasets.provenance(relative, row.line)
                 item = self._item(f"{prefix}-{row.line}", row.title, "en", [row.category], source)
                 if item is not None:
                     self._attributes(item, row.attributes, source)
         grocery = self._existing(self.sources.grocery)
         for product in read_grocery_products(grocery) if grocery else ():
-            source = f"shared/data/{product.path.relative_to(self.data_dir)}"
+            source = datasets.provenance(product.path.relative_to(self.data_dir))
             item_id = "grocery-" + product.name.lower().replace(" ", "-")
             item = self._item(item_id, product.name, "en", [product.coarse_class], source)
             if item is None:
@@ -159,14 +158,14 @@ class Harvester:
             facts = [("net_content", product.volume), ("origin", product.country)]
             self._attributes(item, [(name, value) for name, value in facts if value], source)
         if dialogues := self._existing(self.sources.dialogues):
-            self._faqs(read_dialogue_questions(dialogues, f"shared/data/{self.sources.dialogues}"))
+            self._faqs(read_dialogue_questions(dialogues, datasets.provenance(self.sources.dialogues)))
         if product_qa := self._existing(self.sources.product_qa):
-            self._faqs(read_product_questions(product_qa, f"shared/data/{self.sources.product_qa}", DOMAIN_TITLES))
+            self._faqs(read_product_questions(product_qa, datasets.provenance(self.sources.product_qa), DOMAIN_TITLES))
         return self.result
 
     def _reporter(self, relative: str) -> Callable[[int, str], None]:
         def report(line: int, reason: str) -> None:
-            self.result.errors.append(f"shared/data/{relative}:{line}: {reason}")
+            self.result.errors.append(f"{datasets.provenance(relative)}:{line}: {reason}")
             self.result.skipped["malformed source line"] += 1
 
         return report

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from kg_builder.images.pipeline import piece_file
+from kg_builder.sources import datasets
 
-GROCERY = "grocery_store_products"
-ABO = "abo_product_samples"
+GROCERY_SOURCE = f"{datasets.provenance(datasets.GROCERY)} (MIT)"
+ABO_SOURCE = f"{datasets.provenance(datasets.ABO)} (CC BY 4.0)"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def ocr_pairs(extracted_dir: Path) -> list[Pair]:
 
 def grocery_products(data_dir: Path) -> list[Product]:
     """The 81 Grocery Store classes: '<name> (<coarse class>)' with the catalog image and the store photos."""
-    root = data_dir / GROCERY
+    root = data_dir / datasets.GROCERY
     photos: dict[str, list[Path]] = {}
     for line in (root / "train.sample.txt").read_text(encoding="utf-8").splitlines():
         if line.strip():
@@ -79,23 +80,21 @@ def grocery_products(data_dir: Path) -> list[Product]:
             if coarse.lower() not in text.lower():
                 text = f"{text} ({coarse.replace('-', ' ')})"
             images = (root / iconic, *sorted(photos.get(class_id, [])))
-            products.append(Product(f"grocery-{name.lower()}", text, images, f"shared/data/{GROCERY} (MIT)"))
+            products.append(Product(f"grocery-{name.lower()}", text, images, GROCERY_SOURCE))
     return products
 
 
 def abo_products(data_dir: Path) -> list[Product]:
     """The ABO samples: '<brand> <model name>' with every listing image."""
     products = []
-    for folder in sorted((data_dir / ABO).glob("*/")):
+    for folder in sorted((data_dir / datasets.ABO).glob("*/")):
         metadata = folder / "metadata.txt"
         if not metadata.is_file():
             continue
         fields = ast.literal_eval(metadata.read_text(encoding="utf-8"))
         words = [_first_value(fields.get(field, "")) for field in ("brand", "model_name", "item_name")]
         text = " ".join(dict.fromkeys(w for w in words if w))
-        products.append(
-            Product(f"abo-{folder.name}", text, tuple(sorted(folder.glob("*.jpg"))), f"shared/data/{ABO} (CC BY 4.0)")
-        )
+        products.append(Product(f"abo-{folder.name}", text, tuple(sorted(folder.glob("*.jpg"))), ABO_SOURCE))
     return products
 
 

@@ -15,11 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg_builder.sources import datasets
 from kg_builder.sources.customer_questions import dialogue_turns, join_tokens
 
-ECD = "ecd_taobao_dialogue_sample"
-APPLIANCES = "amazon_qa_appliances/qa_Appliances.sample.json"
-EPQA = "amazon_contextual_pqa/ePQA/dev.csv"
 CANDIDATES = 10
 
 
@@ -101,9 +99,9 @@ class FaqData:
 
 def load_faq_data(data_dir: Path, seed: int = 7) -> FaqData:
     """Everything the FAQ matcher trains and is measured on."""
-    train = list(ecd_pairs(data_dir / ECD / "train"))
-    heldout = ecd_ranking_sets(data_dir / ECD / "test.first50contexts")
-    records = [r for r in appliance_records(data_dir / APPLIANCES) if r.get("question") and r.get("answer")]
+    train = list(ecd_pairs(data_dir / datasets.ECD_TRAIN))
+    heldout = ecd_ranking_sets(data_dir / datasets.ECD_TEST)
+    records = [r for r in appliance_records(data_dir / datasets.APPLIANCES_QA) if r.get("question") and r.get("answer")]
     products = sorted({r["asin"] for r in records})
     held_products = set(random.Random(seed).sample(products, max(1, len(products) // 10)))
     held_pairs = []
@@ -116,6 +114,6 @@ def load_faq_data(data_dir: Path, seed: int = 7) -> FaqData:
             p.answer for m, p in enumerate(held_pairs) if m != n and p.key.split(":")[1] != pair.key.split(":")[1]
         ]
         heldout.append(RankingSet(pair.question, (pair.answer, *rng.sample(others, CANDIDATES - 1)), "en"))
-    if (data_dir / EPQA).is_file():
-        train += list(epqa_pairs(data_dir / EPQA))
+    if (data_dir / datasets.EPQA_DEV).is_file():
+        train += list(epqa_pairs(data_dir / datasets.EPQA_DEV))
     return FaqData(train, heldout)

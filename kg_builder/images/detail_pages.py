@@ -17,6 +17,8 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
+from kg_builder.sources import datasets
+
 PAGE_WIDTH = 480
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -198,7 +200,5 @@ def catalog_pages_input(
 
 def real_photos(data_dir: Path) -> list[Path]:
     """The real product photos in the shared data: grocery iconic images (MIT) and ABO images (CC BY 4.0)."""
-    grocery = sorted(
-        (data_dir / "grocery_store_products" / "iconic-images-and-descriptions").glob("*/*/*/*_Iconic.jpg")
-    )
-    return grocery + sorted((data_dir / "abo_product_samples").glob("*/*.jpg"))
+    grocery = sorted((data_dir / datasets.GROCERY / datasets.GROCERY_ICONIC).glob("*/*/*/*_Iconic.jpg"))
+    return grocery + sorted((data_dir / datasets.ABO).glob("*/*.jpg"))

@@ -1,1 +1,2 @@
-"""Readers for the public e-commerce datasets in ../shared/data (each keeps file and line of every record)."""
+"""The public e-commerce datasets in ../shared/data: `datasets` names each file once, the other modules read them
+(each keeps file and line of every record)."""

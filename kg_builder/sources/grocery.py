@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kg_builder.sources.datasets import GROCERY_ICONIC
+
 _MANUFACTURER = re.compile(r"^Manufacturer and volume:\s*(?P<brand>[^,]+?)\s*,\s*(?P<volume>.+?)\s*$", re.M)
 _COUNTRY = re.compile(r"^Manufacturing country:\s*(?P<country>.+?)\s*$", re.M)
 
@@ -26,7 +28,7 @@ class GroceryProduct:
 
 def read_grocery_products(root: Path) -> Iterator[GroceryProduct]:
     """Yield every product under `iconic-images-and-descriptions/Packages/<class>/<product>/`."""
-    for folder in sorted((root / "iconic-images-and-descriptions" / "Packages").glob("*/*")):
+    for folder in sorted((root / GROCERY_ICONIC / "Packages").glob("*/*")):
         files = sorted(folder.glob("*_Description.txt"))
         if not files:
             continue

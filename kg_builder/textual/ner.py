@@ -20,15 +20,14 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from tqdm import tqdm
 
+from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.tagged_titles import read_tagged_titles
 
 ZH_LABELS = {"HCCX": "CATEGORY", "HPPX": "BRAND", "XH": "MODEL"}
 EN_ATTRIBUTES = {"brand": "BRAND", "brand name": "BRAND", "model name": "MODEL", "model number": "MODEL"}
-ZH_TRAIN = "taobao_ecommerce_ner_jie2019/train.txt"
-ZH_DEV = "taobao_ecommerce_ner_jie2019/dev.txt"
-EN_TRAIN = "oamine_attribute_values/train.jsonl"
-EN_DEV = "oamine_attribute_values/test.jsonl"
+ZH_TRAIN, ZH_DEV = datasets.JIE_NER_TRAIN, datasets.JIE_NER_DEV
+EN_TRAIN, EN_DEV = datasets.OAMINE_TRAIN, datasets.OAMINE_TEST
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ def train_or_load_ner(
     )
     folder.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(folder / "pipeline")
-    metrics = {"train_file": f"shared/data/{train_file}", "dev_file": f"shared/data/{dev_file}", **metrics}
+    metrics = {"train_file": datasets.provenance(train_file), "dev_file": datasets.provenance(dev_file), **metrics}
     stamp.write_text(json.dumps({"settings": key, "metrics": metrics}, indent=2, ensure_ascii=False), encoding="utf-8")
     return nlp, metrics
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg_builder.catalog.loader import Catalog
-from kg_builder.textual.corpus import FASHION_SENTENCES
-from kg_builder.textual.phrase_mining import Candidate
+from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.tagged_titles import read_tagged_titles
 from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
 from kg_builder.textmodels.classifier import Example, TrainSettings
 from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
 from kg_builder.textmodels.training import train_or_load
+from kg_builder.textual.phrase_mining import Candidate
 
 SELLING_POINT_PROPERTIES = {"efficacy", "feature", "specialty", "style"}
 FACT_PROPERTIES = {"origin", "gender", "season", "net_content", "size", "color", "model", "sleeve_length"}
@@ -57,7 +57,7 @@ NEGATIVE_ATTRIBUTES = {
     "鞋跟高度",
     "口袋类型",
 }
-ATTRIBUTE_FILES = ("oamine_attribute_values/train.jsonl", "ae110k_attribute_values/train.jsonl")
+ATTRIBUTE_FILES = (datasets.OAMINE_TRAIN, datasets.AE110K_TRAIN)
 _JAVE_TAG = re.compile(r"<([^<>/]+)>([^<>]+)</\1>")
 HELDOUT_PER_LANGUAGE = 80
 UNLABELLED_PER_POSITIVE = 2
@@ -117,7 +117,7 @@ def attribute_value_labels(data_dir: Path) -> list[tuple[str, int]]:
                 label = _attribute_label(name)
                 if label is not None and len(value.split()) <= 4:
                     pairs.append((value, label))
-    jave = data_dir / FASHION_SENTENCES
+    jave = data_dir / datasets.JAVE_FASHION_TRAIN
     for line in jave.read_text(encoding="utf-8", errors="replace").splitlines():
         for name, value in _JAVE_TAG.findall(line):
             if (label := _attribute_label(name)) is not None:

@@ -16,6 +16,7 @@ from neo4j import Driver
 
 from kg_builder.catalog.harvest import NameIndex, normalize, read_value_lexicon
 from kg_builder.catalog.loader import Catalog
+from kg_builder.config import PATHS
 from kg_builder.graph.predictions import (
     MINED_POI_SOURCE,
     NER_SOURCE,
@@ -29,6 +30,7 @@ from kg_builder.graph.predictions import (
     replace_predictions,
     write_rows,
 )
+from kg_builder.sources import datasets
 from kg_builder.textmodels.pretraining import READY, pretrain_mlm
 from kg_builder.textual.corpus import Sentence, read_corpus
 from kg_builder.textual.ner import NER_STAMP, recognise, train_or_load_ner
@@ -43,7 +45,7 @@ from kg_builder.timing import StageClock
 log = logging.getLogger(__name__)
 
 MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
-NER_FILES = ("taobao_ecommerce_ner_jie2019/train.txt", "taobao_ecommerce_ner_ding2019/train.txt.bieos")
+NER_FILES = (datasets.JIE_NER_TRAIN, datasets.DING_NER_TRAIN)
 
 
 @dataclass
@@ -243,3 +245,8 @@ def _profile_items(run: _Run) -> None:
         sum(profile["brand"] is not None for profile in profiles),
         len(category_links),
     )
+
+
+def repository_settings(data_dir: Path, **options: Any) -> ExtractionSettings:
+    """Settings that read `data_dir` and keep models, metrics and label files in the repository's folders."""
+    return ExtractionSettings(data_dir, PATHS.models / "kg", PATHS.results / "kg", PATHS.knowledge, **options)

@@ -12,7 +12,7 @@ from neo4j import Driver
 from PIL import Image
 
 from kg_builder.build import build_graph
-from kg_builder.config import REPO_ROOT
+from kg_builder.config import PATHS
 from kg_builder.crossmodal.data import Pair
 from kg_builder.crossmodal.encoder import CrossModalEncoder
 from kg_builder.crossmodal.finetuning import finetune
@@ -26,7 +26,7 @@ from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 SOURCE = f"{TEST_PREFIX}cross_modal"
 COLOURS = {"red": (220, 30, 30), "blue": (30, 30, 220), "green": (30, 200, 30)}
 TEXTS = {"red": "测试面膜一号 test mask one", "blue": "Test mask two", "green": "test licorice 测试甘草"}
-DEMO_MODEL = REPO_ROOT / "models" / "crossmodal" / DEFAULT_LINKING_MODEL
+DEMO_MODEL = PATHS.models / "crossmodal" / DEFAULT_LINKING_MODEL
 
 
 @pytest.fixture(scope="module")

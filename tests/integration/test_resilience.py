@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from kg_builder.config import REPO_ROOT
+from kg_builder.config import PATHS
 
 REST = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
 
@@ -26,7 +26,7 @@ def _say(text: str, sender: str) -> list[str]:
 
 
 def _service(script: str, command: str) -> None:
-    subprocess.run([str(REPO_ROOT / "scripts" / script), command], check=True, capture_output=True, timeout=180)
+    subprocess.run([str(PATHS.repo / "scripts" / script), command], check=True, capture_output=True, timeout=180)
 
 
 def _neo4j(command: str) -> None:

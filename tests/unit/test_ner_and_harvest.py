@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kg_builder.catalog.loader import load_catalog
 from kg_builder.catalog.harvest import Harvester, HarvestSources, write_harvest
+from kg_builder.catalog.loader import load_catalog
+from kg_builder.sources import datasets
 from kg_builder.textual.ner import AnnotatedTitle, NerSettings, en_titles, recognise, train_ner
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 
@@ -45,8 +46,8 @@ TAGS_BRAND = ["B-HPPX", "I-HPPX"]
 def test_harvest_maps_source_names_to_the_catalog_and_is_repeatable(tmp_path: Path) -> None:
     catalog_dir = mini_catalog(tmp_path / "catalog")
     data = tmp_path / "data"
-    (data / "taobao_ecommerce_ner_jie2019").mkdir(parents=True)
-    (data / "taobao_ecommerce_ner_jie2019" / "train.txt").write_text(
+    (data / datasets.JIE_NER_TRAIN).parent.mkdir(parents=True)
+    (data / datasets.JIE_NER_TRAIN).write_text(
         "".join(
             f"{c} {t}\n"
             for c, t in zip(
@@ -59,7 +60,7 @@ def test_harvest_maps_source_names_to_the_catalog_and_is_repeatable(tmp_path: Pa
     )
     lexicon = [(f"{TEST_PREFIX}ingredient", "补水", "moisturizing")]
     sources = HarvestSources(
-        tagged=(("taobao_ecommerce_ner_jie2019/train.txt", "jie", ("HCCX",), ("HPPX",), ()),),
+        tagged=((datasets.JIE_NER_TRAIN, "jie", ("HCCX",), ("HPPX",), ()),),
         attributes=(("oamine/train.jsonl", "oamine"),),
         grocery=None,
         dialogues=None,
