@@ -1,20 +1,44 @@
-"""Rasa custom actions: read the tracker, call ShoppingAssistant, send the reply. Nothing else lives here."""
+"""Rasa custom actions: read the tracker, call ShoppingAssistant, send the reply. Nothing else lives here.
+
+Logging (logger `actions.actions`): every exception that becomes an apology, with its traceback; each turn's
+intent, action and time at debug level; a warning at start-up when no FAQ matcher is trained."""
 
 from __future__ import annotations
 
 import abc
+import logging
+import time
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import replies
 from actions.assistant import Reply, ShoppingAssistant
+from actions.faq import FAQ_MODEL, faq_model_available
 from actions.graph_store import GraphUnavailable, shared_store
 from actions.language import detect_language
+from actions.messages import say
 
+logger = logging.getLogger(__name__)
 _assistant: ShoppingAssistant | None = None
+
+
+def warn_if_faq_missing(folder: Path = FAQ_MODEL) -> bool:
+    """At start-up: warn when no FAQ matcher is trained (checks the file; the model loads on the first FAQ
+    question). Returns whether there is one."""
+    if faq_model_available(folder):
+        return True
+    logger.warning(
+        "No trained FAQ matcher in %s (train one with `python -m kg_builder faq`): FAQ questions get the reply "
+        "that the FAQ is unavailable and go to the host.",
+        folder,
+    )
+    return False
+
+
+warn_if_faq_missing()
 
 
 def assistant() -> ShoppingAssistant:
@@ -27,6 +51,11 @@ def assistant() -> ShoppingAssistant:
 
 def _entity(tracker: Tracker, name: str) -> str | None:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def _log_turn(tracker: Tracker, action: str, started: float) -> None:
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    logger.debug("turn: intent=%s action=%s time=%.3f s", intent, action, time.perf_counter() - started)
 
 
 # Channels that take the structured payload as `custom` JSON; Rasa 3.6's socket.io channel passes custom JSON
@@ -71,8 +100,10 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = 
 class AssistantAction(Action, abc.ABC):
     """One turn of ShoppingAssistant: a subclass names the action and says which call answers the message.
 
-    When the graph is down the user gets an apology in their language instead of a failure. The `language` slot
-    follows the user, so that Rasa's own fallback reply (utter_default) can too."""
+    When the graph is down the user gets an apology in their language instead of a failure; any other exception
+    fails the action, and the Rasa server apologises for the silent turn (rasa_addons/apology_policy.py). Both are
+    logged with their traceback. The `language` slot follows the user, so that Rasa's own fallback reply
+    (utter_default) can too."""
 
     action_name = ""
 
@@ -84,15 +115,22 @@ class AssistantAction(Action, abc.ABC):
         """The assistant's reply to the latest message (abstract: rasa-sdk registers no abstract action)."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        started = time.perf_counter()
         text = tracker.latest_message.get("text") or ""
         language = detect_language(text)
         try:
             events = _send(dispatcher, self.turn(assistant(), text, tracker), tracker.get_latest_input_channel())
         except GraphUnavailable:
+            logger.exception("%s: the graph is unavailable, the user gets an apology", self.name())
             global _assistant
             _assistant = None
-            dispatcher.utter_message(text=replies.message("graph_unavailable", language))
+            dispatcher.utter_message(text=say("graph_unavailable", language))
             events = []
+        except Exception:
+            logger.exception("%s failed, the Rasa server apologises for the silent turn", self.name())
+            raise
+        finally:
+            _log_turn(tracker, self.name(), started)
         return [SlotSet("language", language), *events]
 
 
@@ -165,7 +203,8 @@ class ActionAnswerFaq(AssistantAction):
 
 class ActionUtterLocalized(Action):
     """Send the pre-configured reply for the intent (greet, goodbye, thank, else out of scope) in the user's
-    language. The texts live in `replies.MESSAGES`: Rasa's own responses cannot follow the user's language."""
+    language. The texts live in `actions.messages.MESSAGES`: Rasa's own responses cannot follow the user's
+    language."""
 
     INTENTS = ("greet", "goodbye", "thank")
 
@@ -173,8 +212,10 @@ class ActionUtterLocalized(Action):
         return "action_utter_localized"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        started = time.perf_counter()
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         key = intent if intent in self.INTENTS else "out_of_scope"
         language = detect_language(tracker.latest_message.get("text"))
-        dispatcher.utter_message(text=replies.message(key, language))
+        dispatcher.utter_message(text=say(key, language))
+        _log_turn(tracker, self.name(), started)
         return [SlotSet("language", language)]

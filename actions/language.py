@@ -1,8 +1,16 @@
-"""Which language a message is in: Chinese when it holds a Chinese character, else English."""
+"""Which language a message is in: Chinese when it holds a Chinese character, else English. Standard library only:
+rasa_addons imports it in the Rasa server's environment."""
 
 from __future__ import annotations
 
-from kg_builder.catalog.records import has_cjk
+import re
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")  # CJK ideographs (extension A, unified, compatibility)
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text holds a Chinese character."""
+    return bool(_CJK.search(text))
 
 
 def detect_language(text: str | None) -> str:

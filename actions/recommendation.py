@@ -1,5 +1,5 @@
 """Recommendation along the cognitive path: scenario / problem / need mentioned in the message → POIs →
-property values that satisfy them → items, each with its path as the reason."""
+property values that satisfy them → items, each with its path as the reason (paper section 3)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.entity_linking import NEED_KINDS, EntityLinker
+from actions.exhibition import carousel, price_suffix, short_title
 from actions.graph_store import GraphStore, ItemSummary
+from actions.messages import say
+from actions.reply import Reply
 
 MAX_RECOMMENDATIONS = 5
 
@@ -57,3 +60,47 @@ class Recommender:
             for row in rows
             if row["item"] in summaries
         ]
+
+    def reply(self, text: str, language: str) -> Reply:
+        """Items for the user's situation along scenario → problem → POI → value → item, the path as reason."""
+        needs = self.needs(text)
+        found = self.recommend(needs)
+        if not found:
+            return Reply(no_recommendation(language, bool(needs)))
+        ids = [rec.item.id for rec in found]
+        return Reply(
+            recommendation_list(found, language),
+            listed_items=ids,
+            property_in_focus="",
+            payload={"type": "recommendation", "items": ids, "paths": [rec.reason for rec in found]},
+            needs={"scenarios": needs.scenarios, "problems": needs.problems, "pois": needs.pois},
+            carousel=carousel([rec.item for rec in found], language),
+        )
+
+
+def _path_text(reason: dict[str, Any], language: str) -> str:
+    """'熬夜 → 皮肤暗沉 → 美白提亮 → 烟酰胺' from one recommendation path."""
+    steps = [
+        reason.get(f"scenario_{language}") or reason.get("scenario_zh"),
+        reason.get(f"problem_{language}") or reason.get("problem_zh"),
+        reason.get(f"poi_{language}") or reason.get("poi_zh"),
+        (reason.get("value_en") if language == "en" else None) or reason.get("value"),
+    ]
+    return " → ".join(step for step in steps if step)
+
+
+def recommendation_list(recommendations: list[Recommendation], language: str) -> str:
+    """Numbered items, each with the path that explains it."""
+    lines = []
+    for n, rec in enumerate(recommendations, 1):
+        mark = say("predicted_mark", language) if rec.reason.get("predicted") else ""
+        lines.append(
+            f"{n}. {short_title(rec.item.title)}{price_suffix(rec.item.price, language)}\n"
+            + say("recommendation_reason", language, path=_path_text(rec.reason, language), mark=mark)
+        )
+    return "\n".join([say("recommendation_head", language), *lines, say("recommendation_tail", language)])
+
+
+def no_recommendation(language: str, needs_found: bool) -> str:
+    """Nothing along the path, or no need recognised."""
+    return say("no_recommendation" if needs_found else "ask_situation", language)

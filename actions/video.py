@@ -16,7 +16,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from actions.graph_store import GraphStore
-from actions.media import MEDIA_DIR, local_path
+from actions.media import MEDIA_DIR, local_path, media_url
+from actions.messages import say
+from actions.ordinals import ordinal_index
+from actions.reply import Reply
 from kg_builder.images.detail_pages import font
 
 WIDTH, HEIGHT = 480, 640
@@ -51,15 +54,12 @@ def item_scenes(story: dict[str, Any], language: str) -> list[Scene]:
     item_image = _best_image(story.get("images") or [])
     title = story["title"]
     scenes = [Scene(title, item_image)]
-    templates = {
-        "zh": ("{}的时候", "容易{}", "需要：{}", "{}，正好满足", "就选它：{}"),
-        "en": ("When it's {}", "{} can follow", "You need: {}", "{} meets that need", "Your pick: {}"),
-    }[language]
-    for key, template in zip(("scenario", "problem", "poi", "value"), templates, strict=False):
+    for key in ("scenario", "problem", "poi", "value"):
         name = _name(story.get(key), language)
         if name:
-            scenes.append(Scene(template.format(name), _best_image(story.get(f"{key}_images") or []) or item_image))
-    scenes.append(Scene(templates[-1].format(title), item_image))
+            caption = say(f"video_{key}", language, name=name)
+            scenes.append(Scene(caption, _best_image(story.get(f"{key}_images") or []) or item_image))
+    scenes.append(Scene(say("video_pick", language, name=title), item_image))
     return scenes
 
 
@@ -143,3 +143,28 @@ class VideoMaker:
         if not path.is_file():
             render_video(scenes, path)
         return path, scenes
+
+    def reply(
+        self,
+        text: str,
+        language: str,
+        focus: str | None,
+        listed: list[str] | None = None,
+        needs: dict[str, list[str]] | None = None,
+    ) -> Reply:
+        """A short video of the item in focus (or the listed one named by an ordinal) along its cognitive path,
+        through the needs the conversation is about when there are any."""
+        index = ordinal_index(text, len(listed or []))
+        item_id = (listed or [])[index] if index is not None else focus
+        made = self.video(item_id, language, needs) if item_id else None
+        if made is None:
+            return Reply(say("which_item", language))
+        path, scenes = made
+        url = media_url(str(path))
+        captions = [scene.caption for scene in scenes]
+        return Reply(
+            say("video_text", language, scenes=" → ".join(captions)),
+            item_in_focus=item_id,
+            video=url,
+            payload={"type": "video", "item": item_id, "src": url, "captions": captions},
+        )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -17,12 +16,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from kg_builder.faq.data import QAPair
+from kg_builder.faq.features import METADATA_FILE, WEIGHTS_FILE, features, has_matcher
 from kg_builder.textmodels.batching import distinct_key_batches
 from kg_builder.textmodels.classifier import TrainSettings
 from kg_builder.textmodels.losses import contrastive_loss
-
-_WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
-MAX_FEATURES = 256
 
 
 @dataclass(frozen=True)
@@ -35,20 +32,6 @@ class MatcherConfig:
 
 
 MATCHER_TRAINING = TrainSettings(epochs=6, batch_size=64, learning_rate=2e-3, seed=7)
-
-
-def features(text: str) -> list[str]:
-    """Character unigrams and bigrams of Chinese runs; words and letter trigrams of Latin words."""
-    tokens = _WORD.findall(text.casefold())
-    grams: list[str] = []
-    for n, token in enumerate(tokens):
-        grams.append(token)
-        if len(token) > 1:
-            padded = f"#{token}#"
-            grams += [padded[i : i + 3] for i in range(len(padded) - 2)]
-        if n + 1 < len(tokens):
-            grams.append(token + "_" + tokens[n + 1])
-    return grams[:MAX_FEATURES] or ["<empty>"]
 
 
 def _hash(gram: str, buckets: int) -> int:
@@ -116,15 +99,15 @@ def train_matcher(pairs: Sequence[QAPair], settings: TrainSettings = MATCHER_TRA
 
 def save_matcher(model: QAMatcher, folder: Path, metadata: dict[str, object]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), folder / "matcher.pt")
-    (folder / "matcher.json").write_text(json.dumps({"config": asdict(model.config)} | metadata, indent=2) + "\n")
+    torch.save(model.state_dict(), folder / WEIGHTS_FILE)
+    (folder / METADATA_FILE).write_text(json.dumps({"config": asdict(model.config)} | metadata, indent=2) + "\n")
 
 
 def load_matcher(folder: Path) -> tuple[QAMatcher, dict[str, object]]:
     """The model and its metadata (threshold, measurements)."""
-    if not (folder / "matcher.pt").is_file():
+    if not has_matcher(folder):
         raise FileNotFoundError(f"no FAQ matcher in {folder} (train one with `python -m kg_builder faq`)")
-    metadata = json.loads((folder / "matcher.json").read_text())
+    metadata = json.loads((folder / METADATA_FILE).read_text())
     model = QAMatcher(MatcherConfig(**metadata["config"]))
-    model.load_state_dict(torch.load(folder / "matcher.pt", weights_only=True))
+    model.load_state_dict(torch.load(folder / WEIGHTS_FILE, weights_only=True))
     return model.eval(), metadata

@@ -1,15 +1,18 @@
 """Scoring candidate answers for a question: BM25 (lexical), the trained matcher (cosine), and their sum after
-standardising each within the candidate list (the ranking the assistant uses)."""
+standardising each within the candidate list (the ranking the assistant uses). Importing this module loads no
+torch: only the trained matcher's scorer needs it."""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-import torch
+from kg_builder.faq.features import features
 
-from kg_builder.faq.matcher import QAMatcher, features
+if TYPE_CHECKING:
+    from kg_builder.faq.matcher import QAMatcher
 
 Scorer = Callable[[str, Sequence[str]], list[float]]
 
@@ -35,6 +38,9 @@ def bm25_scorer(k1: float = 1.2, b: float = 0.75) -> Scorer:
 
 
 def matcher_scorer(model: QAMatcher) -> Scorer:
+    """Cosine of the trained towers (torch is imported here, on first use: BM25 alone needs none)."""
+    import torch
+
     @torch.no_grad()
     def score(question: str, candidates: Sequence[str]) -> list[float]:
         return (model.questions([question]) @ model.answers(list(candidates)).T)[0].tolist()

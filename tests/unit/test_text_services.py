@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
+import string
 
 import pytest
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import PropertyValue
-from actions.language import detect_language
+from actions.kbqa import missing_value, price_answer, property_answer
+from actions.language import detect_language, has_cjk
+from actions.messages import MESSAGES, say
 from actions.ordinals import ordinal_index
-from actions.replies import missing_value, price_answer, property_answer
 from actions.retrieval import lucene_query
 from kg_builder.catalog.lookups import latin_pattern, lookups_yaml
 from tests.conftest import DEMO_CATALOG
@@ -67,6 +69,29 @@ def test_language_detection() -> None:
     assert detect_language("我想看看 lipstick") == "zh"
     assert detect_language("Can I see the lipstick? 🎉") == "en"
     assert detect_language(None) == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "cjk"),
+    [("口红", True), ("T恤 size M", True), ("㐀", True), ("鿿", True), ("豈", True), ("lipstick", False),
+     ("ｌｉｐ", False), ("こんにちは", False), ("", False), ("🎉 123", False)],
+)  # fmt: skip
+def test_cjk_detection(text: str, cjk: bool) -> None:
+    """Extension A, the unified block and the compatibility ideographs count; kana, full-width Latin do not."""
+    assert has_cjk(text) is cjk
+
+
+def test_every_message_is_written_in_both_languages_with_the_same_fields() -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    for key, texts in MESSAGES.items():
+        assert set(texts) == {"zh", "en"}, key
+        if key != "pick_message":  # "第2个" / "the second one"
+            assert fields(texts["zh"]) == fields(texts["en"]), key
+    assert say("pick_message", "zh", number=2, ordinal="second") == "第2个"
+    assert say("pick_message", "en", number=2, ordinal="second") == "the second one"
+    assert say("greet", "fr") == MESSAGES["greet"]["en"]
 
 
 def test_property_answers_are_sentences_in_both_languages() -> None:
