@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg_builder.config import Neo4jSettings, connect
 from kg_builder.graph.ontology import ITEM_SEARCH_INDEX
-from neo4j import Driver
 
 ENTITY_NAMES = """
 MATCH (n) WHERE n:Category OR n:Property OR n:Brand

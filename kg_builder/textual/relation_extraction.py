@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg_builder.catalog.loader import Catalog
-from kg_builder.textual.corpus import Sentence
-from kg_builder.textual.poi_mining import FACT_PROPERTIES
 from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
 from kg_builder.textmodels.classifier import Example, TrainSettings
 from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
 from kg_builder.textmodels.training import train_or_load
+from kg_builder.textual.corpus import Sentence
+from kg_builder.textual.poi_mining import FACT_PROPERTIES
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[a-z]{4,}")

@@ -31,6 +31,7 @@ from kg_builder.graph.predictions import (
     write_rows,
 )
 from kg_builder.sources import datasets
+from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, TEXT_MODELS
 from kg_builder.textmodels.pretraining import READY, pretrain_mlm
 from kg_builder.textual.corpus import Sentence, read_corpus
 from kg_builder.textual.ner import NER_STAMP, recognise, train_or_load_ner
@@ -39,7 +40,6 @@ from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels
 from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
 from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
 from kg_builder.textual.relation_extraction import read_heldout as read_satisfy_heldout
-from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, TEXT_MODELS
 from kg_builder.timing import StageClock
 
 log = logging.getLogger(__name__)
