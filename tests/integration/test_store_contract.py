@@ -7,11 +7,12 @@ Run the in-memory half alone, without services: `pytest tests/integration/test_s
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 
 import pytest
 
-from actions.graph_store import GraphStore, GraphUnavailable, shared_store
+from actions.graph_store import GraphStore, GraphUnavailable, Neo4jGraphStore, shared_store
 from actions.memory_store import InMemoryGraphStore
 from actions.retrieval import lucene_query
 
@@ -58,6 +59,15 @@ def exact(store: GraphStore, curated: InMemoryGraphStore) -> bool:
     return store is curated
 
 
+def test_the_memory_and_neo4j_stores_have_the_signatures_of_the_protocol() -> None:
+    methods = [name for name in vars(GraphStore) if not name.startswith("_")]
+    assert len(methods) == 11
+    for implementation in (InMemoryGraphStore, Neo4jGraphStore):
+        for name in methods:
+            expected = inspect.signature(getattr(GraphStore, name))
+            assert inspect.signature(getattr(implementation, name)) == expected, (implementation, name)
+
+
 def test_known_item_cards(store: GraphStore) -> None:
     card = store.item_card("b02")
     assert card is not None
@@ -90,8 +100,7 @@ def test_card_pois_images_and_scenarios(store: GraphStore, curated: InMemoryGrap
     assert "vitamin_c" in pois and pois["vitamin_c"]["name_en"] == "rich in vitamin C"
     assert pois["vitamin_c"]["inferred"] is True and pois["vitamin_c"]["predicted"] is False
     assert pois["vitamin_c"]["source"] == "rule:has_property+satisfy"
-    images = {image["path"]: image for image in card.images}
-    assert images[TROPICANA_IMAGE]["caption"] == "Tropicana Apple Juice"
+    assert {"id": "img_tropicana_apple", "path": TROPICANA_IMAGE, "caption": "Tropicana Apple Juice"} in card.images
     assert 1 <= len(card.scenarios) <= 3 and all(sc["name_zh"] and sc["name_en"] for sc in card.scenarios)
     reference = curated.item_card("c06")
     card = store.item_card("c06")
