@@ -1,27 +1,51 @@
-"""Read-only access to the MKG for the assistant: named Cypher queries (parameters only) and typed results."""
+"""Read-only access to the MKG for the assistant: the `GraphStore` protocol and its Neo4j implementation, named
+Cypher queries (parameters only, labels and relationship types from kg_builder.graph.ontology) and typed results.
+
+actions/memory_store.py implements the same protocol in plain Python from the catalog files, for tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg_builder.config import Neo4jSettings, connect
-from kg_builder.graph.ontology import ITEM_SEARCH_INDEX
+from kg_builder.graph.ontology import (
+    BRAND,
+    CATEGORY,
+    CAUSE,
+    FAQ,
+    HAS_IMAGE,
+    HAS_POI,
+    HAS_PROPERTY,
+    IMAGE,
+    IN_CATEGORY,
+    ITEM,
+    ITEM_SEARCH_INDEX,
+    NEED,
+    OF_BRAND,
+    OF_PROPERTY,
+    POI,
+    PROBLEM,
+    PROPERTY,
+    PROPERTY_VALUE,
+    SATISFY,
+    SCENARIO,
+)
 
-ENTITY_NAMES = """
-MATCH (n) WHERE n:Category OR n:Property OR n:Brand
-   OR ((n:Scenario OR n:Problem OR n:POI) AND NOT coalesce(n.predicted, false))
+ENTITY_NAMES = f"""
+MATCH (n) WHERE n:{CATEGORY} OR n:{PROPERTY} OR n:{BRAND}
+   OR ((n:{SCENARIO} OR n:{PROBLEM} OR n:{POI}) AND NOT coalesce(n.predicted, false))
 RETURN labels(n)[0] AS label, n.id AS id,
        [x IN [n.name, n.name_zh, n.name_en] + coalesce(n.aliases, []) + coalesce(n.aliases_zh, [])
              + coalesce(n.aliases_en, []) WHERE x IS NOT NULL] AS names"""
 
-ITEMS_BY_FILTER = """
-MATCH (i:Item)
-WHERE ($category IS NULL OR EXISTS { (i)-[:IN_CATEGORY]->(:Category {id: $category}) })
-  AND ($brand IS NULL OR EXISTS { (i)-[:OF_BRAND]->(:Brand {id: $brand}) })
+ITEMS_BY_FILTER = f"""
+MATCH (i:{ITEM})
+WHERE ($category IS NULL OR EXISTS {{ (i)-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $category}}) }})
+  AND ($brand IS NULL OR EXISTS {{ (i)-[:{OF_BRAND}]->(:{BRAND} {{id: $brand}}) }})
 RETURN i.id AS id
 ORDER BY i.id
 LIMIT $limit"""
@@ -32,77 +56,78 @@ RETURN node.id AS id, score"""
 
 # What an item is, by semantic type, for the enhanced similarity of retrieval: NER mentions of its title
 # ("BRAND:名果记", "CATEGORY:面膜贴"), its category and brand names, its property values.
-ITEM_PROFILES = """
+ITEM_PROFILES = f"""
 UNWIND $ids AS item_id
-MATCH (i:Item {id: item_id})
+MATCH (i:{ITEM} {{id: item_id}})
 RETURN i.id AS id, i.title AS title, coalesce(i.ner_entities, []) AS ner_entities,
-       [(i)-[:IN_CATEGORY]->(c:Category) | [c.name_zh, c.name_en] + coalesce(c.aliases_zh, [])
+       [(i)-[:{IN_CATEGORY}]->(c:{CATEGORY}) | [c.name_zh, c.name_en] + coalesce(c.aliases_zh, [])
           + coalesce(c.aliases_en, [])] AS categories,
-       [(i)-[:OF_BRAND]->(b:Brand) | [b.name, b.name_zh] + coalesce(b.aliases, [])] AS brands,
-       [(i)-[:HAS_PROPERTY]->(v:PropertyValue) | [v.value, v.name_zh, v.name_en]] AS values"""
+       [(i)-[:{OF_BRAND}]->(b:{BRAND}) | [b.name, b.name_zh] + coalesce(b.aliases, [])] AS brands,
+       [(i)-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE}) | [v.value, v.name_zh, v.name_en]] AS values"""
 
-ITEM_SUMMARIES = """
+ITEM_SUMMARIES = f"""
 UNWIND $ids AS item_id
-MATCH (i:Item {id: item_id})
-OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
-OPTIONAL MATCH (i)-[:OF_BRAND]->(b:Brand)
+MATCH (i:{ITEM} {{id: item_id}})
+OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
+OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
 RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, c.id AS category,
        c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh,
-       COLLECT { MATCH (i)-[h:HAS_IMAGE]->(img:Image) RETURN img.path ORDER BY coalesce(h.score, 1.0) DESC }[0]
+       COLLECT {{ MATCH (i)-[h:{HAS_IMAGE}]->(img:{IMAGE}) RETURN img.path ORDER BY coalesce(h.score, 1.0) DESC }}[0]
          AS image"""
 
-ITEM_CARD = """
-MATCH (i:Item {id: $id})
-OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
-OPTIONAL MATCH (i)-[:OF_BRAND]->(b:Brand)
+ITEM_CARD = f"""
+MATCH (i:{ITEM} {{id: $id}})
+OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
+OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
 RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source AS source,
        c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,
        b.name AS brand, b.name_zh AS brand_zh,
-       [(i)-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property) |
-          {position: r.position, property: p.id, name_zh: p.name_zh, name_en: p.name_en,
-           value: v.value, value_zh: v.name_zh, value_en: v.name_en}] AS properties,
-       [(i)-[h:HAS_POI]->(o:POI) | {id: o.id, name_zh: o.name_zh, name_en: o.name_en,
+       [(i)-[r:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})-[:{OF_PROPERTY}]->(p:{PROPERTY}) |
+          {{position: r.position, property: p.id, name_zh: p.name_zh, name_en: p.name_en,
+           value: v.value, value_zh: v.name_zh, value_en: v.name_en}}] AS properties,
+       [(i)-[h:{HAS_POI}]->(o:{POI}) | {{id: o.id, name_zh: o.name_zh, name_en: o.name_en,
            inferred: coalesce(h.inferred, false), predicted: coalesce(h.predicted, false),
-           source: h.source, score: h.score}] AS pois,
-       [(i)-[:HAS_IMAGE]->(img:Image) | {id: img.id, path: img.path, caption: img.caption}] AS images,
-       COLLECT { MATCH (i)-[:HAS_POI]->(:POI)<-[:NEED]-(:Problem)<-[:CAUSE]-(s:Scenario)
-                 RETURN DISTINCT {name_zh: s.name_zh, name_en: s.name_en} AS scenario LIMIT 3 } AS scenarios"""
+           source: h.source, score: h.score}}] AS pois,
+       [(i)-[:{HAS_IMAGE}]->(img:{IMAGE}) | {{id: img.id, path: img.path, caption: img.caption}}] AS images,
+       COLLECT {{ MATCH (i)-[:{HAS_POI}]->(:{POI})<-[:{NEED}]-(:{PROBLEM})<-[:{CAUSE}]-(s:{SCENARIO})
+                 RETURN DISTINCT {{name_zh: s.name_zh, name_en: s.name_en}} AS scenario LIMIT 3 }} AS scenarios"""
 
 # A value node is shared by every item that has it ("size: S"): of its images, only those cut from this item's
 # own pages or photos, or tied to no item (curated), show this item's value.
-PROPERTY_VALUES = """
-MATCH (i:Item {id: $item})-[r:HAS_PROPERTY]->(v:PropertyValue)-[:OF_PROPERTY]->(p:Property {id: $property})
+PROPERTY_VALUES = f"""
+MATCH (i:{ITEM} {{id: $item}})-[r:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})\
+-[:{OF_PROPERTY}]->(p:{PROPERTY} {{id: $property}})
 RETURN v.id AS id, v.value AS value, v.name_zh AS value_zh, v.name_en AS value_en,
        p.name_zh AS property_zh, p.name_en AS property_en,
-       [(v)-[:HAS_IMAGE]->(img:Image) WHERE img.item IS NULL OR img.item = $item | img.path] AS images
+       [(v)-[:{HAS_IMAGE}]->(img:{IMAGE}) WHERE img.item IS NULL OR img.item = $item | img.path] AS images
 ORDER BY r.position, v.id"""
 
-PROPERTY_NAMES = """
-MATCH (p:Property {id: $property}) RETURN p.name_zh AS name_zh, p.name_en AS name_en"""
+PROPERTY_NAMES = f"""
+MATCH (p:{PROPERTY} {{id: $property}}) RETURN p.name_zh AS name_zh, p.name_en AS name_en"""
 
 
 # The cognitive path of the paper: scenario -CAUSE-> problem -NEED-> POI <-SATISFY- value <-HAS_PROPERTY- item.
 # Starts from the mentioned problems (with a mentioned scenario that causes them), else from every problem of the
 # mentioned scenarios, and from mentioned POIs; items meeting more needs rank first; curated
 # SATISFY links before predicted ones. One path per item is returned as the reason.
-RECOMMEND = """
-CALL () {
-  MATCH (p:Problem)-[:NEED]->(o:POI) WHERE p.id IN $problems
-  OPTIONAL MATCH (s:Scenario)-[:CAUSE]->(p) WHERE s.id IN $scenarios
+RECOMMEND = f"""
+CALL () {{
+  MATCH (p:{PROBLEM})-[:{NEED}]->(o:{POI}) WHERE p.id IN $problems
+  OPTIONAL MATCH (s:{SCENARIO})-[:{CAUSE}]->(p) WHERE s.id IN $scenarios
   RETURN s, p, o
   UNION
-  MATCH (s:Scenario)-[:CAUSE]->(p:Problem)-[:NEED]->(o:POI) WHERE s.id IN $scenarios AND size($problems) = 0
+  MATCH (s:{SCENARIO})-[:{CAUSE}]->(p:{PROBLEM})-[:{NEED}]->(o:{POI}) WHERE s.id IN $scenarios AND size($problems) = 0
   RETURN s, p, o
   UNION
-  MATCH (o:POI) WHERE o.id IN $pois
+  MATCH (o:{POI}) WHERE o.id IN $pois
   RETURN null AS s, null AS p, o
-}
-MATCH (o)<-[sat:SATISFY]-(v:PropertyValue)<-[:HAS_PROPERTY]-(i:Item)
+}}
+MATCH (o)<-[sat:{SATISFY}]-(v:{PROPERTY_VALUE})<-[:{HAS_PROPERTY}]-(i:{ITEM})
 WITH i, s, p, o, v, coalesce(sat.predicted, false) AS predicted
 ORDER BY predicted, coalesce(s.id, ''), coalesce(p.id, ''), o.id, v.id
-WITH i, collect({scenario_zh: s.name_zh, scenario_en: s.name_en, problem_zh: p.name_zh, problem_en: p.name_en,
+WITH i, collect({{scenario_zh: s.name_zh, scenario_en: s.name_en, problem_zh: p.name_zh, problem_en: p.name_en,
                  poi_zh: o.name_zh, poi_en: o.name_en, value: v.value, value_en: v.name_en,
-                 predicted: predicted}) AS paths,
+                 predicted: predicted}}) AS paths,
      count(DISTINCT o) AS needs_met, min(CASE WHEN predicted THEN 1 ELSE 0 END) AS has_curated_path
 RETURN i.id AS item, paths[0] AS reason, needs_met
 ORDER BY has_curated_path, needs_met DESC, item
@@ -111,30 +136,30 @@ LIMIT $limit"""
 
 # An item's story for its video: one cognitive path through it, each node with its images. Paths through the
 # problems and scenarios the conversation is about come first, then curated links.
-ITEM_STORY = """
-MATCH (i:Item {id: $item})
-OPTIONAL MATCH (i)-[:HAS_PROPERTY]->(v:PropertyValue)-[sat:SATISFY]->(o:POI)
-OPTIONAL MATCH (o)<-[:NEED]-(p:Problem)
-OPTIONAL MATCH (p)<-[:CAUSE]-(s:Scenario)
+ITEM_STORY = f"""
+MATCH (i:{ITEM} {{id: $item}})
+OPTIONAL MATCH (i)-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})-[sat:{SATISFY}]->(o:{POI})
+OPTIONAL MATCH (o)<-[:{NEED}]-(p:{PROBLEM})
+OPTIONAL MATCH (p)<-[:{CAUSE}]-(s:{SCENARIO})
 WITH i, v, o, p, s, coalesce(sat.predicted, false) AS predicted
 ORDER BY CASE WHEN p.id IN $problems THEN 0 ELSE 1 END, CASE WHEN s.id IN $scenarios THEN 0 ELSE 1 END,
          predicted, s IS NULL, p IS NULL, o IS NULL, o.id, v.id, p.id, s.id
-WITH i, collect({v: v, o: o, p: p, s: s})[0] AS path
+WITH i, collect({{v: v, o: o, p: p, s: s}})[0] AS path
 WITH i, path.v AS v, path.o AS o, path.p AS p, path.s AS s
 RETURN i.title AS title,
-       [(i)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS images,
-       CASE WHEN v IS NULL THEN null ELSE {value: v.value, name_en: v.name_en} END AS value,
-       [(v)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS value_images,
-       CASE WHEN o IS NULL THEN null ELSE {name_zh: o.name_zh, name_en: o.name_en} END AS poi,
-       [(o)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS poi_images,
-       CASE WHEN p IS NULL THEN null ELSE {name_zh: p.name_zh, name_en: p.name_en} END AS problem,
-       [(p)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS problem_images,
-       CASE WHEN s IS NULL THEN null ELSE {name_zh: s.name_zh, name_en: s.name_en} END AS scenario,
-       [(s)-[h:HAS_IMAGE]->(img:Image) | {path: img.path, score: h.score}] AS scenario_images"""
+       [(i)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS images,
+       CASE WHEN v IS NULL THEN null ELSE {{value: v.value, name_en: v.name_en}} END AS value,
+       [(v)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS value_images,
+       CASE WHEN o IS NULL THEN null ELSE {{name_zh: o.name_zh, name_en: o.name_en}} END AS poi,
+       [(o)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS poi_images,
+       CASE WHEN p IS NULL THEN null ELSE {{name_zh: p.name_zh, name_en: p.name_en}} END AS problem,
+       [(p)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS problem_images,
+       CASE WHEN s IS NULL THEN null ELSE {{name_zh: s.name_zh, name_en: s.name_en}} END AS scenario,
+       [(s)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS scenario_images"""
 
 
-FAQS = """
-MATCH (f:FAQ) WHERE f.question IS NOT NULL AND f.answer IS NOT NULL
+FAQS = f"""
+MATCH (f:{FAQ}) WHERE f.question IS NOT NULL AND f.answer IS NOT NULL
 RETURN f.id AS id, f.question AS question, f.answer AS answer, coalesce(f.lang, 'zh') AS lang
 ORDER BY id"""
 
@@ -182,8 +207,61 @@ class ItemCard:
     scenarios: list[dict[str, Any]] = field(default_factory=list)  # when to use it (through its POIs' problems)
 
 
-class GraphStore:
-    """The assistant's window on Neo4j. A driver is passed in; every query takes parameters only."""
+class GraphStore(Protocol):
+    """What the assistant reads from the MKG: implemented by `Neo4jGraphStore` (the graph that `make graph` built)
+    and by `actions.memory_store.InMemoryGraphStore` (the catalog files, for tests without services)."""
+
+    def recommendations(
+        self, scenarios: list[str], problems: list[str], pois: list[str], limit: int
+    ) -> list[dict[str, Any]]:
+        """Items along the cognitive path from the given starts, each with one path as the reason (RECOMMEND)."""
+        ...
+
+    def item_story(
+        self, item_id: str, problems: list[str] | None = None, scenarios: list[str] | None = None
+    ) -> dict[str, Any] | None:
+        """Title, images and one cognitive path of an item (ITEM_STORY), None for an unknown item."""
+        ...
+
+    def faqs(self) -> list[dict[str, Any]]:
+        """Every FAQ: id, question, answer, language."""
+        ...
+
+    def entity_names(self) -> list[dict[str, Any]]:
+        """Label, id and names of categories, properties, brands, scenarios, problems and curated POIs."""
+        ...
+
+    def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
+        """Ids of the items in a category and/or of a brand, in id order."""
+        ...
+
+    def items_by_text(self, lucene_query: str, limit: int = 50) -> dict[str, float]:
+        """Full-text scores of items for an escaped Lucene query (an OR of quoted words)."""
+        ...
+
+    def item_profiles(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Title, NER mentions, category and brand names and property values of items (ITEM_PROFILES)."""
+        ...
+
+    def summaries(self, ids: list[str]) -> list[ItemSummary]:
+        """Item summaries in the order of `ids` (unknown ids are left out)."""
+        ...
+
+    def item_card(self, item_id: str) -> ItemCard | None:
+        """The card of one item, or None when there is no such item."""
+        ...
+
+    def property_values(self, item_id: str, property_id: str) -> list[PropertyValue]:
+        """The values an item has for one property, in catalog order."""
+        ...
+
+    def property_names(self, property_id: str) -> tuple[str | None, str | None]:
+        """(Chinese, English) name of a property."""
+        ...
+
+
+class Neo4jGraphStore:
+    """The `GraphStore` on Neo4j. A driver is passed in; every query takes parameters only."""
 
     def __init__(self, driver: Driver, database: str = "neo4j") -> None:
         self._driver = driver
@@ -257,7 +335,7 @@ class GraphStore:
         return (rows[0]["name_zh"], rows[0]["name_en"]) if rows else (None, None)
 
 
-_shared: GraphStore | None = None
+_shared: Neo4jGraphStore | None = None
 # A chat turn must apologise within seconds when Neo4j is down, not after the driver's default 30 s of retries.
 CHAT_DRIVER_OPTIONS = {
     "max_transaction_retry_time": 2.0,
@@ -266,13 +344,13 @@ CHAT_DRIVER_OPTIONS = {
 }
 
 
-def shared_store() -> GraphStore:
+def shared_store() -> Neo4jGraphStore:
     """A process-wide store; a failed connection is retried on the next call."""
     global _shared
     if _shared is None:
         try:
             settings = Neo4jSettings.from_env()
-            _shared = GraphStore(connect(settings, **CHAT_DRIVER_OPTIONS), settings.database)
+            _shared = Neo4jGraphStore(connect(settings, **CHAT_DRIVER_OPTIONS), settings.database)
         except (DriverError, Neo4jError, OSError, RuntimeError) as error:
             raise GraphUnavailable(str(error)) from error
     return _shared

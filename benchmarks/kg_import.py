@@ -24,7 +24,7 @@ from typing import Any
 from neo4j import Driver
 from tqdm import tqdm
 
-from actions.graph_store import GraphStore
+from actions.graph_store import Neo4jGraphStore
 from kg_builder.build import BuildReport, build_graph
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.config import PATHS, Neo4jSettings, connect
@@ -75,7 +75,7 @@ def throughput(report: BuildReport, links: int) -> dict[str, Any]:
 
 def card_latency(driver: Driver, item_ids: list[str], samples: int, seed: int = 1) -> dict[str, float]:
     """p50/p95/mean milliseconds of the assistant's item-card query over random items (after 10 warm-up calls)."""
-    store = GraphStore(driver)
+    store = Neo4jGraphStore(driver)
     rng = random.Random(seed)
     for item_id in item_ids[:10]:
         store.item_card(item_id)

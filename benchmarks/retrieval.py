@@ -21,7 +21,7 @@ from neo4j import Driver
 from tqdm import tqdm
 
 from actions.entity_linking import EntityLinker
-from actions.graph_store import GraphStore
+from actions.graph_store import GraphStore, Neo4jGraphStore
 from actions.retrieval import ItemRetriever
 from kg_builder.config import PATHS, Neo4jSettings, connect
 from kg_builder.graph.ontology import CATEGORY, HAS_PROPERTY, IN_CATEGORY, ITEM, PROPERTY_VALUE
@@ -101,7 +101,7 @@ def main() -> None:
     started = time.perf_counter()
     with connect(settings) as driver:
         queries = make_queries(driver, settings.database)
-        results = evaluate(GraphStore(driver, settings.database), queries)
+        results = evaluate(Neo4jGraphStore(driver, settings.database), queries)
     results["seconds"] = round(time.perf_counter() - started, 1)
     results["machine"] = f"{platform.processor() or platform.machine()}, {platform.python_version()}"
     print(

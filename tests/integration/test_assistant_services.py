@@ -8,7 +8,7 @@ import pytest
 from neo4j import Driver
 
 from actions.assistant import ShoppingAssistant
-from actions.graph_store import GraphStore
+from actions.graph_store import Neo4jGraphStore
 from kg_builder.build import build_graph
 from kg_builder.graph.ontology import CATEGORY, IMAGE, IN_CATEGORY, ITEM
 from tests.conftest import DEMO_CATALOG
@@ -29,7 +29,7 @@ HOSTILE = [
 @pytest.fixture(scope="module")
 def assistant(driver: Driver) -> ShoppingAssistant:
     build_graph(driver, DEMO_CATALOG, progress=False)
-    return ShoppingAssistant(GraphStore(driver))
+    return ShoppingAssistant(Neo4jGraphStore(driver))
 
 
 def _fingerprint(driver: Driver) -> tuple:
