@@ -5,18 +5,38 @@ recommendation (actions/recommendation.py) and video (actions/video.py). No Rasa
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from actions.entity_linking import EntityLinker
 from actions.exhibition import bad_choice, card_reply, chosen_index, result_reply
 from actions.faq import FaqAnswerer, FaqFallback
 from actions.graph_store import GraphStore
 from actions.kbqa import PropertyAnswerer, is_follow_up
 from actions.language import detect_language
+from actions.messages import say
 from actions.recommendation import Recommender
 from actions.reply import Reply
 from actions.retrieval import ItemRetriever
 from actions.video import VideoMaker
 
-__all__ = ["Reply", "ShoppingAssistant"]
+__all__ = ["MAX_MESSAGE_CHARS", "Reply", "ShoppingAssistant"]
+
+MAX_MESSAGE_CHARS = 2_000  # a longer message gets a polite reply and reaches no step (a 1 MB one in microseconds)
+Turn = TypeVar("Turn", bound=Callable[..., Reply])
+
+
+def bounded(turn: Turn) -> Turn:
+    """A turn whose message is longer than MAX_MESSAGE_CHARS answers "too long" in the user's language."""
+
+    @functools.wraps(turn)
+    def guarded(self: Any, text: str, *args: Any, **kwargs: Any) -> Reply:
+        if len(text or "") > MAX_MESSAGE_CHARS:
+            return Reply(say("too_long", detect_language(text[:MAX_MESSAGE_CHARS]), limit=MAX_MESSAGE_CHARS))
+        return turn(self, text, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 class ShoppingAssistant:
@@ -32,19 +52,23 @@ class ShoppingAssistant:
         self._faq = FaqFallback(store, faq)
         self._kbqa = PropertyAnswerer(store, self._linker, self._retriever, self._faq)
 
+    @bounded
     def search(self, text: str, category: str | None = None, brand: str | None = None) -> Reply:
         """Find items for a request and list them (or show the card when only one fits)."""
         items = self._retriever.search(self._retriever.understand(text, category, brand))
         return result_reply(self._store, items, detect_language(text))
 
+    @bounded
     def recommend(self, text: str) -> Reply:
         """Items for the user's situation along scenario → problem → POI → value → item, the path as reason."""
         return self._recommender.reply(text, detect_language(text))
 
+    @bounded
     def faq(self, text: str, focus: str | None = None) -> Reply:
         """The most similar FAQ when the matcher is confident, else: not known, passed on to the host."""
         return self._faq.reply(text, detect_language(text), focus)
 
+    @bounded
     def video(
         self,
         text: str,
@@ -56,6 +80,7 @@ class ShoppingAssistant:
         through the needs the conversation is about when there are any."""
         return self._videos.reply(text, detect_language(text), focus, listed, needs)
 
+    @bounded
     def choose(
         self, text: str, listed: list[str], ordinal: str | None = None, property_in_focus: str | None = None
     ) -> Reply:
@@ -71,8 +96,9 @@ class ShoppingAssistant:
 
     def show_card(self, item_id: str, text: str = "") -> Reply:
         """The card of one item."""
-        return card_reply(self._store, item_id, detect_language(text))
+        return card_reply(self._store, item_id, detect_language(text[:MAX_MESSAGE_CHARS]))
 
+    @bounded
     def ask_property(
         self,
         text: str,

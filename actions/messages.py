@@ -25,6 +25,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "抱歉，商品知识库暂时连不上，请稍后再试。",
         "en": "Sorry, the product knowledge graph is not reachable right now. Please try again in a moment.",
     },
+    "too_long": {
+        "zh": "抱歉，这条消息太长了（最多{limit}个字），可以说得简短一些吗？",
+        "en": "Sorry, that message is too long (at most {limit} characters). Could you say it more briefly?",
+    },
     "which_item": {
         "zh": "您想问的是哪件商品？可以先说“我想看看口红”。",
         "en": 'Which item do you mean? Ask me to show one first, e.g. "Can I see the lipstick?"',

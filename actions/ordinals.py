@@ -11,9 +11,11 @@ _EN = {
 _CARDINALS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}  # only after "number" / "no.": "the red one"
 _ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _LAST = re.compile(r"\b(last|final)\b|最后")
-_ZH = re.compile(r"第\s*([一二两三四五六七八九十]|\d+)|([一二两三四五六七八九十]|\d+)\s*号")
-_NUMBER = re.compile(r"(?:no\.?|number|#)?\s*\b(\d{1,2})\b")
-_NAMED_NUMBER = re.compile(r"\b(?:no\.?|number|#)\s*(" + "|".join(_CARDINALS) + r")\b")
+# Bounded repeats only: every pattern runs in time linear in the message (no backtracking over long runs of digits
+# or spaces).
+_ZH = re.compile(r"第\s{0,3}([一二两三四五六七八九十]|\d{1,3})|(?<!\d)([一二两三四五六七八九十]|\d{1,3})\s{0,3}号")
+_NUMBER = re.compile(r"(?:no\.?|number|#)?\s{0,3}\b(\d{1,2})\b")
+_NAMED_NUMBER = re.compile(r"\b(?:no\.?|number|#)\s{0,3}(" + "|".join(_CARDINALS) + r")\b")
 _WORD = re.compile(r"\b(" + "|".join(sorted(_EN, key=len, reverse=True)) + r")\b")
 
 

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from actions.assistant import ShoppingAssistant
+from actions.assistant import MAX_MESSAGE_CHARS, ShoppingAssistant
+from actions.faq import FaqAnswerer
 from actions.memory_store import InMemoryGraphStore
+from actions.messages import say
+from actions.ordinals import ordinal_index
+from kg_builder.faq.scoring import bm25_scorer
 
 B02_TITLE = "肌美精,立体浸透保湿面膜（弹力）,4片/盒"
 B06_TITLE = "givenchy/纪梵希小羊皮口红高级定制303/306/325 大理石n25/14"
@@ -252,17 +256,14 @@ def test_unknown_things_get_a_clear_answer(assistant: ShoppingAssistant) -> None
 
 # --- hostile text ---
 
-# ordinals._ZH (`\d+\s*号`) backtracks quadratically over a long run of digits (about a minute per call for 40,000),
-# and retrieval/entity linking scan a 1 MB message many times (minutes per turn): the lead removes this mark once
-# the assistant caps the message length and the ordinal pattern is bounded.
-_SLOW_TODAY = pytest.mark.xfail(run=False, strict=True, reason="minutes per turn: message length is not capped")
 HOSTILE = [
     "') DETACH DELETE n //",
     "'}) MATCH (n) DETACH DELETE n; //",
     '" OR title:* OR "',
     "第二个' }) DETACH DELETE n //",
-    pytest.param("1" * 40_000, marks=_SLOW_TODAY, id="40000-digits"),
-    pytest.param("口红 lipstick " * 80_000, marks=_SLOW_TODAY, id="1MB"),
+    "1" * 40_000,
+    " " * 40_000,
+    "口红 lipstick " * 80_000,
     "🍪🧴💄" * 700,
     "我想看看 the second 口红 呢 what about 第3个 price 多少钱 🍪",
     "\x00\x1b[31m",
@@ -283,3 +284,54 @@ def test_hostile_text_is_answered_without_error(assistant: ShoppingAssistant, te
     ]
     assert all(reply.text for reply in replies)
     assert replies[5].item_in_focus is None and replies[6].video is None
+
+
+def test_a_message_over_the_limit_gets_the_too_long_reply_in_its_language(assistant: ShoppingAssistant) -> None:
+    assert "太长" in assistant.search("口红" * MAX_MESSAGE_CHARS).text
+    english = assistant.ask_property("x" * (MAX_MESSAGE_CHARS + 1), focus="b02")
+    assert "too long" in english.text and english.item_in_focus is None
+    assert assistant.search("口红" * (MAX_MESSAGE_CHARS // 2)).listed_items  # at the limit: answered as usual
+
+
+@pytest.mark.parametrize(
+    ("text", "index"),
+    [("1" * 40_000, None), (" " * 40_000 + "第二个", 1), ("第" + "1" * 40_000, None), ("1" * 40_000 + "号", None)],
+    ids=["digits", "spaces", "di-digits", "digits-hao"],
+)
+def test_ordinals_in_long_runs_of_digits_and_spaces(text: str, index: int | None) -> None:
+    """Bounded patterns: these took about a minute each with the unbounded `\\d+\\s*号` and `\\s*`."""
+    assert ordinal_index(text, 5) == index
+
+
+# --- FAQ fallback (BM25 over the store's FAQs: no trained matcher needed) ---
+
+FAQ_THRESHOLD = 10.0  # raw BM25 of the top FAQ among 9 drawn: 12.9-54 for the store questions below, 5.6-7.4 off topic
+
+
+@pytest.fixture(scope="module")
+def faq_assistant(store: InMemoryGraphStore) -> ShoppingAssistant:
+    return ShoppingAssistant(store, faq=FaqAnswerer(store.faqs(), bm25_scorer(), FAQ_THRESHOLD))
+
+
+@pytest.mark.parametrize(
+    ("question", "faq"),
+    [
+        ("请问什么时候发货", "faq_shipping_zh"),
+        ("when will my order ship?", "faq_shipping_en"),
+        ("是正品吗", "faq_genuine_zh"),
+    ],
+)
+def test_a_store_question_is_answered_from_the_catalog_faqs(
+    faq_assistant: ShoppingAssistant, store: InMemoryGraphStore, question: str, faq: str
+) -> None:
+    reply = faq_assistant.faq(question, focus="b02")
+    answer = next(row["answer"] for row in store.faqs() if row["id"] == faq)
+    assert reply.payload is not None and reply.payload["faq"] == faq
+    assert reply.text.startswith(answer) and reply.item_in_focus == "b02"
+
+
+@pytest.mark.parametrize("question", ["量子纠缠和黑洞蒸发有什么关系", "今天天气怎么样", "sing me a song"])
+def test_an_unknown_question_goes_to_the_host(faq_assistant: ShoppingAssistant, question: str) -> None:
+    reply = faq_assistant.faq(question)
+    assert reply.payload is not None and reply.payload["type"] == "pass_to_host"
+    assert reply.text == say("pass_to_host", "en" if question.isascii() else "zh")
