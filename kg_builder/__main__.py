@@ -50,13 +50,17 @@ def _build(args: argparse.Namespace) -> int:
     with _graph() as (driver, database):
         extraction = None
         if not args.no_models:
+            from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
             from kg_builder.textual.stages import repository_settings
 
             if not args.data.is_dir():
                 print(f"error: datasets folder not found: {args.data} (use --data DIR or --no-models)", file=sys.stderr)
                 return 2
             extraction = repository_settings(
-                args.data, base_model=args.base_model, mlm_epochs=args.mlm_epochs, progress=not args.no_progress
+                args.data,
+                base_model=args.base_model or DEFAULT_BASE_MODEL,
+                mlm_epochs=args.mlm_epochs,
+                progress=not args.no_progress,
             )
         report = build_graph(driver, args.source, database, progress=not args.no_progress, extraction=extraction)
     print(report.summary())
@@ -120,6 +124,10 @@ def _faq(args: argparse.Namespace) -> int:
 
 
 def _images(args: argparse.Namespace) -> int:
+    if args.action in MODEL_STEPS and args.model is None:
+        from kg_builder.crossmodal.model import DEFAULT_LINKING_MODEL  # torch and timm: only for these steps
+
+        args.model = DEFAULT_LINKING_MODEL
     return IMAGE_STEPS[args.action](args)
 
 
@@ -212,6 +220,7 @@ IMAGE_STEPS: dict[str, Callable[[argparse.Namespace], int]] = {
     "finetune": _finetune_crossmodal,
     "link": _link_images,
 }
+MODEL_STEPS = ("pretrain-cmm", "finetune", "link")  # the steps that use a cross-modal model
 DATA_HELP = "datasets folder"
 COMMANDS: dict[str, Command] = {
     "build": Command(
@@ -223,7 +232,7 @@ COMMANDS: dict[str, Command] = {
             option("--strict", action="store_true", help="exit 1 when any row was rejected"),
             option("--data", type=Path, default=PATHS.shared_data, help="datasets for the learned stages"),
             option("--no-models", action="store_true", help="skip the learned stages (import and rules only)"),
-            option("--base-model", default="bert-tiny", help="bert-tiny|bert-mini|bert-base or a checkpoint folder"),
+            option("--base-model", help="a name of textmodels.bert.TEXT_MODELS or a checkpoint folder"),
             option("--mlm-epochs", type=int, default=2, help="MLM pre-training epochs for a named base model"),
         ),
     ),
@@ -262,7 +271,7 @@ COMMANDS: dict[str, Command] = {
         _images,
         (
             option("action", choices=list(IMAGE_STEPS)),
-            option("--model", default="cmm-resnet-tiny", help="cross-modal config name (models/crossmodal/NAME)"),
+            option("--model", help="a model of kg_builder.crossmodal.model.TWO_STREAM_MODELS (models/crossmodal/NAME)"),
             option("--epochs", type=int, default=PRETRAINING_EPOCHS, help="epochs of pretrain-cmm"),
             option("--pages", type=Path, default=PATHS.models / "images" / "pages", help="pages folder"),
             option("--out", type=Path, default=PATHS.models / "images" / "extracted"),
