@@ -129,7 +129,7 @@ def _written_at(path: Path) -> int | None:
 def _log_model(stage: str, folder: Path, reused: bool) -> None:
     """Say whether the stage's model was trained now or re-used from an earlier build."""
     if reused:
-        log.warning("%s: re-using the model in %s (trained before on the same data and settings)", stage, folder)
+        log.info("%s: re-using the model in %s (trained before on the same data and settings)", stage, folder)
     else:
         log.info("%s: model trained and saved in %s", stage, folder)
 
