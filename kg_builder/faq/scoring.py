@@ -13,6 +13,7 @@ from kg_builder.faq.features import features
 
 if TYPE_CHECKING:
     from kg_builder.faq.matcher import QAMatcher
+    from kg_builder.textmodels.encoder import CachedEncoder
 
 Scorer = Callable[[str, Sequence[str]], list[float]]
 
@@ -56,14 +57,25 @@ def _standardised(values: list[float]) -> list[float]:
     return [(v - mean) / spread for v in values]
 
 
-def hybrid_scorer(model: QAMatcher) -> Scorer:
-    """Matcher and BM25, each standardised over the candidates, summed."""
-    lexical, learned = bm25_scorer(), matcher_scorer(model)
+def encoder_scorer(encoder: CachedEncoder) -> Scorer:
+    """Cosine of the pretrained sentence encoder: the question as a query, each candidate as a passage."""
 
     def score(question: str, candidates: Sequence[str]) -> list[float]:
-        pairs = zip(
-            _standardised(learned(question, candidates)), _standardised(lexical(question, candidates)), strict=True
-        )
-        return [a + b for a, b in pairs]
+        return (encoder.passages(candidates) @ encoder.query(question)).tolist()
 
     return score
+
+
+def fused_scorer(*scorers: Scorer) -> Scorer:
+    """Several scorers, each standardised over the candidates, summed."""
+
+    def score(question: str, candidates: Sequence[str]) -> list[float]:
+        columns = [_standardised(scorer(question, candidates)) for scorer in scorers]
+        return [sum(row) for row in zip(*columns, strict=True)]
+
+    return score
+
+
+def hybrid_scorer(model: QAMatcher) -> Scorer:
+    """Matcher and BM25, each standardised over the candidates, summed."""
+    return fused_scorer(matcher_scorer(model), bm25_scorer())

