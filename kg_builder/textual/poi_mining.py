@@ -9,6 +9,7 @@ never trained on.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from collections.abc import Iterable, Sequence
@@ -62,6 +63,11 @@ _JAVE_TAG = re.compile(r"<([^<>/]+)>([^<>]+)</\1>")
 HELDOUT_PER_LANGUAGE = 80
 UNLABELLED_PER_POSITIVE = 2
 HELDOUT_POOL = 1200  # the held-out sample is drawn from this many most frequent candidates per language
+LABELLING_RANDOM_PER_LANGUAGE = 120  # more random phrases per language for the larger hand-labelled set
+LABELLING_DISTANT_PER_LANGUAGE = 60  # phrases per language from the candidates the distant labels call positive
+LABELLING_SEED = 12
+RANDOM_STRATUM = "random"
+DISTANT_STRATUM = "distant-positive"
 
 POI_TRAINING = TrainSettings(epochs=30, learning_rate=3e-4)
 
@@ -141,6 +147,50 @@ def heldout_sample(candidates: Sequence[Candidate], lang: str, seed: int = 7) ->
     """The candidates of one language to label by hand: a fixed random sample of the most frequent ones."""
     pool = sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))[:HELDOUT_POOL]
     return random.Random(seed).sample(pool, min(HELDOUT_PER_LANGUAGE, len(pool)))
+
+
+def labelling_sample(
+    candidates: Sequence[Candidate],
+    labels: dict[str, int],
+    lang: str,
+    exclude: Iterable[str] = (),
+    random_count: int = LABELLING_RANDOM_PER_LANGUAGE,
+    distant_count: int = LABELLING_DISTANT_PER_LANGUAGE,
+    seed: int = LABELLING_SEED,
+) -> list[tuple[Candidate, str]]:
+    """The candidates of one language to add to the hand-labelled set, each with its stratum.
+
+    Stratum `random`: `random_count` phrases drawn at random from the HELDOUT_POOL most frequent candidates
+    (the pool `heldout_sample` draws from), leaving out the phrases in `exclude` (compared case-folded), so
+    that together with an earlier random draw they are a random sample of the pool. Stratum
+    `distant-positive`: `distant_count` phrases drawn at random from all candidates whose distant label is 1
+    and that are not already taken, so that the set holds enough POIs; precision measured on this stratum
+    is not the precision on the candidates at large (report that on the random stratum)."""
+    taken = {phrase.casefold() for phrase in exclude}
+    rng = random.Random(seed)
+    ranked = sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))
+    pool = [c for c in ranked[:HELDOUT_POOL] if c.phrase.casefold() not in taken]
+    drawn = [(c, RANDOM_STRATUM) for c in rng.sample(pool, min(random_count, len(pool)))]
+    taken |= {c.phrase.casefold() for c, _ in drawn}
+    positives = [c for c in ranked if c.phrase.casefold() not in taken and distant_label(c, labels) == 1]
+    return drawn + [(c, DISTANT_STRATUM) for c in rng.sample(positives, min(distant_count, len(positives)))]
+
+
+def assign_splits(rows: Sequence[tuple[str, str, int, str]]) -> list[str]:
+    """`dev` or `test` for each labelled (phrase, lang, label, stratum) row, deterministically: within each
+    (lang, label, stratum) group the rows, ordered by the SHA-1 of `lang<TAB>phrase` (case-folded), alternate
+    dev, test, dev, ...; so both halves hold about half of the positives of each language and stratum."""
+    groups: dict[tuple[str, int, str], list[int]] = {}
+    for index, (_, lang, label, stratum) in enumerate(rows):
+        groups.setdefault((lang, label, stratum), []).append(index)
+    splits = [""] * len(rows)
+    for members in groups.values():
+        ordered = sorted(
+            members, key=lambda i: hashlib.sha1(f"{rows[i][1]}\t{rows[i][0].casefold()}".encode()).digest()
+        )
+        for rank, index in enumerate(ordered):
+            splits[index] = "dev" if rank % 2 == 0 else "test"
+    return splits
 
 
 def read_heldout(path: Path) -> list[LabeledPhrase]:
