@@ -18,10 +18,12 @@ import platform
 import time
 from typing import Any
 
+from kg_builder.catalog.loader import load_catalog
 from kg_builder.config import PATHS
 from kg_builder.faq.scoring import bm25_scorer, encoder_scorer, fused_scorer
 from kg_builder.faq.store_evaluation import evaluate, read_heldout_questions, read_store_faqs
 from kg_builder.textmodels.encoder import text_encoder
+from kg_builder.textual.encoder_heads import measure_poi_mining, measure_satisfy, read_labelled
 
 RESULTS = PATHS.benchmark_results / "quality.json"
 
@@ -51,7 +53,24 @@ def faq_quality() -> dict[str, Any]:
     }
 
 
-PARTS = {"faq": faq_quality}
+def poi_quality() -> dict[str, Any]:
+    """POI mining with the encoder and a logistic head, on data/knowledge/poi_labels.tsv."""
+    encoder = text_encoder()
+    figures = measure_poi_mining(encoder, read_labelled(PATHS.knowledge / "poi_labels.tsv"))
+    print(f"poi_mining: {figures}")
+    return figures | {"encoder": encoder.info.as_dict()}
+
+
+def satisfy_quality() -> dict[str, Any]:
+    """value -SATISFY-> POI with the encoder and a logistic head, on data/knowledge/satisfy_labels.tsv."""
+    encoder = text_encoder()
+    labelled = read_labelled(PATHS.knowledge / "satisfy_labels.tsv")
+    figures = measure_satisfy(encoder, load_catalog(PATHS.catalog), labelled)
+    print(f"satisfy: {figures}")
+    return figures | {"encoder": encoder.info.as_dict()}
+
+
+PARTS = {"faq": faq_quality, "poi_mining": poi_quality, "satisfy": satisfy_quality}
 
 
 def main() -> None:
