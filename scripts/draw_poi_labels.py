@@ -21,7 +21,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from kg_builder.catalog.harvest import read_value_lexicon
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.config import PATHS
 from kg_builder.textual.corpus import Sentence, read_corpus
@@ -30,12 +29,10 @@ from kg_builder.textual.poi_mining import (
     LABELLING_SEED,
     RANDOM_STRATUM,
     assign_splits,
-    attribute_value_labels,
     labelling_sample,
-    lexicon_labels,
     read_heldout,
 )
-from kg_builder.textual.stages import NER_FILES
+from kg_builder.textual.stages import distant_poi_labels
 
 OUTPUT = PATHS.knowledge / "poi_labels.tsv"
 EARLIER = PATHS.knowledge / "poi_heldout.tsv"
@@ -47,12 +44,7 @@ def draw(sheet: Path) -> None:
     corpus = read_corpus(PATHS.shared_data)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
     candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
-    labels = lexicon_labels(
-        catalog,
-        read_value_lexicon(PATHS.knowledge / "value_lexicon.tsv"),
-        [PATHS.shared_data / f for f in NER_FILES],
-        attribute_value_labels(PATHS.shared_data),
-    )
+    labels = distant_poi_labels(catalog, PATHS.knowledge, PATHS.shared_data)
     earlier = read_heldout(EARLIER)
     by_key = {(c.phrase.casefold(), c.lang): c for c in candidates}
     lines = [SHEET_COLUMNS]

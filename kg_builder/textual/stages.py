@@ -134,15 +134,20 @@ def _log_model(stage: str, folder: Path, reused: bool) -> None:
         log.info("%s: model trained and saved in %s", stage, folder)
 
 
+def distant_poi_labels(catalog: Catalog, knowledge_dir: Path, data_dir: Path) -> dict[str, int]:
+    """The distant POI labels of phrases: the value lexicon, NER entity words, attribute values of the datasets."""
+    return lexicon_labels(
+        catalog,
+        read_value_lexicon(knowledge_dir / "value_lexicon.tsv"),
+        [data_dir / f for f in NER_FILES],
+        attribute_value_labels(data_dir),
+    )
+
+
 def _mine_pois(run: _Run) -> None:
     driver, catalog, corpus, base, settings, report, database = run
     candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
-    labels = lexicon_labels(
-        catalog,
-        read_value_lexicon(settings.knowledge_dir / "value_lexicon.tsv"),
-        [settings.data_dir / f for f in NER_FILES],
-        attribute_value_labels(settings.data_dir),
-    )
+    labels = distant_poi_labels(catalog, settings.knowledge_dir, settings.data_dir)
     heldout = read_poi_heldout(settings.knowledge_dir / "poi_heldout.tsv")
     result = run_poi_mining(
         candidates, labels, heldout, settings.model_dir / "poi-classifier", base, progress=settings.progress
