@@ -6,7 +6,7 @@ ENV := source scripts/env.sh &&
 .PHONY: run test setup neo4j graph lookups train actions web stop status stats lint
 
 run: train actions web  ## set up, build the demo MKG, train if needed, start the servers and the chat page, open rasa shell
-	$(ENV) .venv-rasa/bin/rasa shell --model models/current.tar.gz --endpoints endpoints.yml --port 5006
+	$(ENV) .venv-rasa/bin/rasa shell --model models/current.tar.gz --endpoints endpoints.yml --interface 127.0.0.1 --port 5006
 
 test: train actions web  ## set up where needed, then ruff, pytest (incl. the widget in Chromium), rasa data validate, rasa test
 	scripts/test.sh

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from actions.graph_store import ItemCard, ItemSummary, PropertyValue
+from actions.language import has_cjk
 from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.config import PATHS
 from kg_builder.graph.ontology import BRAND, CATEGORY, POI, PROBLEM, PROPERTY, SCENARIO
@@ -25,7 +26,6 @@ from kg_builder.textual.inference import RULE_SOURCE
 _NAMED_KINDS = {CATEGORY: "categories", PROPERTY: "properties", SCENARIO: "scenarios", PROBLEM: "problems", POI: "pois"}
 _ENTITY_LABELS = (CATEGORY, PROPERTY, BRAND, SCENARIO, PROBLEM, POI)  # the labels of ENTITY_NAMES
 _TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\W_]+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _QUOTED = re.compile(r'"([^"]*)"')
 _OPERATORS = frozenset({"OR", "AND", "NOT"})
 BM25_K1, BM25_B = 1.2, 0.75
@@ -37,7 +37,7 @@ def tokens(text: str) -> list[str]:
     overlapping bigrams of Chinese runs (a lone Chinese character stays one token)."""
     found: list[str] = []
     for run in _TOKEN.findall(text.casefold()):
-        if _CJK.match(run):
+        if has_cjk(run[:1]):
             found += [run[n : n + 2] for n in range(len(run) - 1)] if len(run) > 1 else [run]
         else:
             found.append(run)

@@ -21,7 +21,6 @@ The split alternates dev/test within each (language, answerable or not) group, o
 
 from __future__ import annotations
 
-import ast
 import csv
 import hashlib
 import json
@@ -33,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kg_builder.config import PATHS
+from kg_builder.faq.data import numbered_appliance_records
 from kg_builder.sources import datasets
 from kg_builder.sources.customer_questions import dialogue_turns
 
@@ -86,17 +86,9 @@ def zh_pool(data: Path) -> Iterator[tuple[str, str]]:
 
 def en_pool(data: Path) -> Iterator[tuple[str, str]]:
     """(question, source) of the Amazon appliances QA sample and of ePQA dev (first row of each question id)."""
-    with (data / datasets.APPLIANCES_QA).open(encoding="utf-8", errors="replace") as handle:
-        for line, text in enumerate(handle, start=1):
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError:
-                try:
-                    record = ast.literal_eval(text)
-                except (ValueError, SyntaxError):
-                    continue
-            if record.get("question"):
-                yield record["question"].strip(), datasets.provenance(datasets.APPLIANCES_QA, line)
+    for line, record in numbered_appliance_records(data / datasets.APPLIANCES_QA):
+        if record.get("question"):
+            yield record["question"].strip(), datasets.provenance(datasets.APPLIANCES_QA, line)
     seen: set[str] = set()
     with (data / datasets.EPQA_DEV).open(encoding="utf-8", errors="replace", newline="") as handle:
         reader = csv.DictReader(handle)

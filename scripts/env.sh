@@ -12,6 +12,9 @@ export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export RASA_PORT="${RASA_PORT:-5005}"
 export WEB_PORT="${WEB_PORT:-8080}"
 export MEDIA_BASE_URL="${MEDIA_BASE_URL:-http://127.0.0.1:$WEB_PORT}"  # where the chat page serves images and videos
+export BIND_HOST="${BIND_HOST:-127.0.0.1}"  # the interface every server of the project listens on (loopback unless set)
+export PAGE_ORIGIN="${PAGE_ORIGIN:-http://127.0.0.1:$WEB_PORT}"  # the only origin the Rasa server accepts (CORS)
+export SANIC_HOST="$BIND_HOST"              # rasa-sdk's action server reads its interface from here
 mkdir -p "$RUN_DIR"
 
 if [ -z "${NEO4J_URI:-}" ] || [ "${NEO4J_MANAGED:-}" = 1 ]; then  # (1: set by a parent script's env.sh)

@@ -8,12 +8,19 @@ cd "$ROOT"
 start() {
   if ! is_running rasa; then
     echo "starting the Rasa server on port $RASA_PORT (log: .run/rasa.log) ..."
-    start_bg rasa "$RUN_DIR/rasa.log" "$RASA_VENV/bin/rasa" run --model models/current.tar.gz --enable-api \
-      --cors "*" --credentials credentials.yml --endpoints endpoints.yml --port "$RASA_PORT"
+    local api=()
+    if [ "${RASA_ENABLE_API:-0}" = 1 ]; then  # the HTTP API can rewrite conversations and models: token only
+      [ -s "$RUN_DIR/rasa-api-token" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN_DIR/rasa-api-token")
+      api=(--enable-api --auth-token "$(cat "$RUN_DIR/rasa-api-token")")
+      echo "Rasa HTTP API enabled; its token is in .run/rasa-api-token"
+    fi
+    start_bg rasa "$RUN_DIR/rasa.log" "$RASA_VENV/bin/rasa" run --model models/current.tar.gz "${api[@]}" \
+      --interface "$BIND_HOST" --cors "$PAGE_ORIGIN" --credentials credentials.yml --endpoints endpoints.yml \
+      --port "$RASA_PORT"
     wait_for_port "$RASA_PORT" 180 "Rasa server" || { tail -20 "$RUN_DIR/rasa.log" >&2; exit 1; }
   fi
   if ! is_running web; then
-    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --port "$WEB_PORT"
+    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT"
     wait_for_port "$WEB_PORT" 30 "chat page" || { tail -20 "$RUN_DIR/web.log" >&2; exit 1; }
   fi
   echo "chat page: http://127.0.0.1:$WEB_PORT/  (Rasa REST: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook)"

@@ -63,19 +63,24 @@ def ecd_ranking_sets(path: Path) -> list[RankingSet]:
     return sets
 
 
-def appliance_records(path: Path) -> Iterator[dict[str, str]]:
-    """Records of the UCSD QA file, parsed leniently (some lines are Python literals, not JSON)."""
+def numbered_appliance_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, record) of the UCSD QA file, parsed leniently (some lines are Python literals, not JSON)."""
     with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
+        for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
-                yield json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError:
                 try:
-                    yield ast.literal_eval(line)
+                    yield number, ast.literal_eval(line)
                 except (ValueError, SyntaxError):
                     continue  # a broken line: skipped
+
+
+def appliance_records(path: Path) -> Iterator[dict[str, str]]:
+    """Records of the UCSD QA file (see numbered_appliance_records)."""
+    return (record for _, record in numbered_appliance_records(path))
 
 
 def epqa_pairs(path: Path) -> Iterator[QAPair]:
