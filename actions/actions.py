@@ -16,24 +16,25 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.assistant import Reply, ShoppingAssistant
-from actions.faq import FAQ_MODEL, faq_model_available
+from actions.faq import faq_model_available
 from actions.graph_store import GraphUnavailable, shared_store
 from actions.language import detect_language
 from actions.messages import say
+from kg_builder.faq.store_ranker import RANKER_FILE
 
 logger = logging.getLogger(__name__)
 _assistant: ShoppingAssistant | None = None
 
 
-def warn_if_faq_missing(folder: Path = FAQ_MODEL) -> bool:
-    """At start-up: warn when no FAQ matcher is trained (checks the file; the model loads on the first FAQ
+def warn_if_faq_missing(path: Path = RANKER_FILE) -> bool:
+    """At start-up: warn when the FAQ ranker is not calibrated (checks the file; the encoder loads on the first FAQ
     question). Returns whether there is one."""
-    if faq_model_available(folder):
+    if faq_model_available(path):
         return True
     logger.warning(
-        "No trained FAQ matcher in %s (train one with `python -m kg_builder faq`): FAQ questions get the reply "
-        "that the FAQ is unavailable and go to the host.",
-        folder,
+        "No calibrated FAQ ranker in %s (run `python -m kg_builder faq`): FAQ questions get the reply that the FAQ "
+        "is unavailable and go to the host.",
+        path,
     )
     return False
 

@@ -1,14 +1,14 @@
-"""DeepQA fallback: the FAQ most similar to the user's question, from the matcher trained on real customer
-questions (`python -m kg_builder faq`), or "I don't know, I'll pass it to the host" below its threshold.
+"""DeepQA fallback: the store FAQ that best answers the shopper's question, ranked by the pretrained encoder fused
+with BM25 (kg_builder.faq.store_ranker), or "I don't know, I'll pass it to the host" below the confidence threshold
+that `python -m kg_builder faq` chose on held-out customer questions (per language).
 
-The trained matcher (and torch with it) is loaded when the first FAQ question comes, not when the action server
-starts; without one, the FAQ step says that it is unavailable."""
+The ranker is set up when the first FAQ question comes, not when the action server starts; without a calibrated
+ranker, the FAQ step says that it is unavailable."""
 
 from __future__ import annotations
 
 import logging
-import random
-import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,12 +16,9 @@ from typing import Any
 from actions.graph_store import GraphStore
 from actions.messages import say
 from actions.reply import Reply
-from kg_builder.config import PATHS
-from kg_builder.faq.data import CANDIDATES
-from kg_builder.faq.features import has_matcher
-from kg_builder.faq.scoring import Scorer
+from kg_builder.faq.store_ranker import RANKER_FILE, FaqRanker, FaqScorer, faqs_key, read_ranker
 
-FAQ_MODEL = PATHS.models / "faq"
+MAX_QUESTION_CHARS = 500
 
 logger = logging.getLogger(__name__)
 
@@ -38,49 +35,41 @@ class FaqMatch:
 
 
 class FaqAnswerer:
-    """Ranks FAQs (dicts with id, question, answer, lang) of the question's language with a scorer; a match is
-    confident from the threshold on."""
+    """Ranks the FAQs (dicts with id, question, answer, lang) of the question's language with a scorer; the top
+    one is confident from its language's threshold on (the score is the top score over all of them, as calibrated)."""
 
-    def __init__(self, faqs: list[dict[str, Any]], scorer: Scorer, threshold: float) -> None:
+    def __init__(self, faqs: list[dict[str, Any]], scorer: FaqScorer, thresholds: Mapping[str, float]) -> None:
         self._faqs = faqs
         self._scorer = scorer
-        self.threshold = threshold
+        self.thresholds = dict(thresholds)
 
     @classmethod
-    def load(cls, store: GraphStore, folder: Path = FAQ_MODEL) -> FaqAnswerer:
-        """The trained matcher (with BM25, as measured) over the graph's FAQs; FileNotFoundError without one."""
-        if not has_matcher(folder):
-            raise FileNotFoundError(f"no FAQ matcher in {folder} (train one with `python -m kg_builder faq`)")
-        from kg_builder.faq.matcher import load_matcher  # torch: only once an FAQ question comes
-        from kg_builder.faq.scoring import hybrid_scorer
+    def load(cls, store: GraphStore, path: Path = RANKER_FILE) -> FaqAnswerer:
+        """The calibrated ranker over the graph's FAQs; FileNotFoundError without a calibration."""
+        calibration = read_ranker(path)
+        faqs = store.faqs()
+        if calibration["faqs"] != faqs_key(faqs):
+            logger.warning("the FAQs changed since %s was calibrated: run `python -m kg_builder faq` again", path)
+        from kg_builder.textmodels.encoder import text_encoder
 
-        model, metadata = load_matcher(folder)
-        return cls(store.faqs(), hybrid_scorer(model), float(metadata["threshold"]["threshold"]))
+        return cls(faqs, FaqRanker(text_encoder()), calibration["thresholds"])
 
     def best(self, text: str, language: str) -> FaqMatch | None:
         """The top FAQ (None when there are no FAQs or no text)."""
         faqs = [f for f in self._faqs if f["lang"] == language] or self._faqs
         if not faqs or not text.strip():
             return None
-        question = text[:500]
-        entries = [f"{f['question']} {f['answer']}" for f in faqs]
-        scores = self._scorer(question, entries)
+        scores = self._scorer(text[:MAX_QUESTION_CHARS], faqs)
         top = max(range(len(faqs)), key=scores.__getitem__)
-        confidence = self._confidence(question, entries, top)
-        faq = faqs[top]
-        return FaqMatch(faq["id"], faq["question"], faq["answer"], confidence, confidence >= self.threshold)
-
-    def _confidence(self, question: str, entries: list[str], top: int) -> float:
-        """The top entry's score among 9 others drawn for this question: the held-out sets' shape (1 + 9), so
-        the threshold measured there applies; standardised scores grow with the number of candidates."""
-        others = [n for n in range(len(entries)) if n != top]
-        drawn = random.Random(zlib.crc32(question.encode())).sample(others, min(CANDIDATES - 1, len(others)))
-        return self._scorer(question, [entries[n] for n in [top, *drawn]])[0]
+        faq, score = faqs[top], scores[top]
+        threshold = self.thresholds.get(faq["lang"])
+        confident = threshold is not None and score >= threshold
+        return FaqMatch(faq["id"], faq["question"], faq["answer"], score, confident)
 
 
-def faq_model_available(folder: Path = FAQ_MODEL) -> bool:
-    """True when a trained matcher is stored (checks the file only: loads no model)."""
-    return has_matcher(folder)
+def faq_model_available(path: Path = RANKER_FILE) -> bool:
+    """True when a calibrated ranker is stored (checks the file only: loads no model)."""
+    return path.is_file()
 
 
 def faq_reply(found: FaqMatch, language: str, focus: str | None) -> Reply:
@@ -93,32 +82,32 @@ def faq_reply(found: FaqMatch, language: str, focus: str | None) -> Reply:
 
 
 class FaqFallback:
-    """The FAQ step of a conversation over an answerer: the one passed in, else the trained one of `folder`,
-    loaded on first use (tried again on each question until one is trained)."""
+    """The FAQ step of a conversation over an answerer: the one passed in, else the calibrated one of `path`,
+    loaded on first use (tried again on each question until there is one)."""
 
-    def __init__(self, store: GraphStore, answerer: FaqAnswerer | None = None, folder: Path = FAQ_MODEL) -> None:
+    def __init__(self, store: GraphStore, answerer: FaqAnswerer | None = None, path: Path = RANKER_FILE) -> None:
         self._store = store
         self._answerer = answerer
-        self._folder = folder
+        self._path = path
 
     def match(self, text: str, language: str) -> FaqMatch | None:
-        """The best FAQ for the text; None when there is none or no trained matcher."""
+        """The best FAQ for the text; None when there is none or no calibrated ranker."""
         if self._answerer is None:
             try:
-                self._answerer = FaqAnswerer.load(self._store, self._folder)
+                self._answerer = FaqAnswerer.load(self._store, self._path)
             except FileNotFoundError:
-                logger.debug("no FAQ matcher in %s: the FAQ step is unavailable", self._folder)
+                logger.debug("no calibrated FAQ ranker in %s: the FAQ step is unavailable", self._path)
                 return None
         return self._answerer.best(text, language)
 
     def reply(self, text: str, language: str, focus: str | None) -> Reply:
         """The most similar FAQ when the matcher is confident, else: not known, passed on to the host (saying that
-        the FAQ is unavailable when no matcher is trained)."""
+        the FAQ is unavailable when no ranker is calibrated)."""
         found = self.match(text, language)
         if found is not None and found.confident:
             return faq_reply(found, language, focus)
         best = found.id if found else None
-        payload: dict[str, Any] = {"type": "pass_to_host", "question": text[:500], "best_faq": best}
+        payload: dict[str, Any] = {"type": "pass_to_host", "question": text[:MAX_QUESTION_CHARS], "best_faq": best}
         if self._answerer is None:
             payload["faq_unavailable"] = True
             return Reply(say("faq_unavailable", language), item_in_focus=focus, payload=payload)

@@ -1,4 +1,4 @@
-"""Command line: `python -m kg_builder build|stats|schema|lookups|harvest|faq|images`."""
+"""Command line: `python -m kg_builder build|review|stats|schema|lookups|harvest|faq|images`."""
 
 from __future__ import annotations
 
@@ -50,21 +50,43 @@ def _build(args: argparse.Namespace) -> int:
     with _graph() as (driver, database):
         extraction = None
         if not args.no_models:
-            from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
             from kg_builder.textual.stages import repository_settings
 
             if not args.data.is_dir():
                 print(f"error: datasets folder not found: {args.data} (use --data DIR or --no-models)", file=sys.stderr)
                 return 2
-            extraction = repository_settings(
-                args.data,
-                base_model=args.base_model or DEFAULT_BASE_MODEL,
-                mlm_epochs=args.mlm_epochs,
-                progress=not args.no_progress,
-            )
+            extraction = repository_settings(args.data, progress=not args.no_progress)
         report = build_graph(driver, args.source, database, progress=not args.no_progress, extraction=extraction)
     print(report.summary())
     return 1 if args.strict and report.errors else 0
+
+
+def _review(args: argparse.Namespace) -> int:
+    from kg_builder.review import apply_decision, list_candidates, record_decision
+    from kg_builder.textual.stages import DECISIONS_FILE
+
+    decisions = PATHS.knowledge / DECISIONS_FILE
+    with _graph() as (driver, database):
+        if args.action == "list":
+            kinds = [args.kind] if args.kind else ["poi", "satisfy"]
+            found = list_candidates(driver, kinds, shown=args.shown, limit=args.limit, database=database)
+            for c in found:
+                state = "shown" if c.shown else "candidate"
+                score = "-" if c.score is None else f"{c.score:.3f}"
+                print(f"{c.kind}\t{c.subject}\t{c.object}\t{score}\t{state}\t{c.text}\t{(c.evidence or '')[:80]}")
+            print(f"review: {len(found)} listed; decide with: python -m kg_builder review accept|reject KIND ID [POI]")
+            return 0
+        if not args.kind or not args.subject or (args.kind == "satisfy") != bool(args.object):
+            print("error: accept/reject need KIND SUBJECT, and OBJECT (the POI id) for satisfy", file=sys.stderr)
+            return 2
+        obj = args.object or "-"
+        changed = apply_decision(driver, args.kind, args.subject, obj, args.action, database)
+        if not changed:
+            print(f"error: no {args.kind} prediction {args.subject} {obj} in the graph", file=sys.stderr)
+            return 1
+        record_decision(decisions, args.kind, args.subject, obj, args.action, args.note)
+    print(f"review: {args.action}ed {args.kind} {args.subject} {obj}; recorded in {decisions}")
+    return 0
 
 
 def _stats(args: argparse.Namespace) -> int:
@@ -105,6 +127,22 @@ def _harvest(args: argparse.Namespace) -> int:
 
 
 def _faq(args: argparse.Namespace) -> int:
+    if not args.baseline:
+        from kg_builder.catalog.loader import load_catalog
+        from kg_builder.faq.store_ranker import calibrate
+        from kg_builder.textmodels.encoder import text_encoder
+
+        faqs = load_catalog(args.catalog).rows["faqs"]
+        ranker = calibrate(text_encoder(), faqs, PATHS.knowledge / "faq_heldout.tsv", args.out / "store_ranker.json")
+        for lang, figures in ranker["heldout"].items():
+            print(
+                f"faq {lang}: {len([f for f in faqs if f['lang'] == lang])} store FAQs; test R@1 {figures['test_r1']} "
+                f"MRR {figures['test_mrr']} on {figures['test_answerable']} answerable of {figures['test_questions']}; "
+                f"threshold {figures['threshold']} (dev): {figures['answered']} answered, precision "
+                f"{figures['answered_precision']}"
+            )
+        print(f"faq: {ranker['ranker']} calibrated, written to {args.out / 'store_ranker.json'}")
+        return 0
     from kg_builder.faq.build import train_faq_matcher
 
     report = train_faq_matcher(args.data, args.out)
@@ -232,8 +270,19 @@ COMMANDS: dict[str, Command] = {
             option("--strict", action="store_true", help="exit 1 when any row was rejected"),
             option("--data", type=Path, default=PATHS.shared_data, help="datasets for the learned stages"),
             option("--no-models", action="store_true", help="skip the learned stages (import and rules only)"),
-            option("--base-model", help="a name of textmodels.bert.TEXT_MODELS or a checkpoint folder"),
-            option("--mlm-epochs", type=int, default=2, help="MLM pre-training epochs for a named base model"),
+        ),
+    ),
+    "review": Command(
+        "list predicted facts below the precision gate; accept (they become curated) or reject (never predicted again)",
+        _review,
+        (
+            option("action", choices=["list", "accept", "reject"]),
+            option("kind", nargs="?", choices=["poi", "satisfy"], help="poi or satisfy"),
+            option("subject", nargs="?", help="the mined POI's id, or the value id of a SATISFY link"),
+            option("object", nargs="?", help="the POI id of a SATISFY link"),
+            option("--shown", action="store_true", help="list the predictions that passed the gate too"),
+            option("--limit", type=int, default=30, help="candidates per kind (default 30)"),
+            option("--note", default="", help="a note kept with the decision"),
         ),
     ),
     "stats": Command(
@@ -259,9 +308,11 @@ COMMANDS: dict[str, Command] = {
         ),
     ),
     "faq": Command(
-        "train and measure the FAQ matcher (DeepQA fallback) on the QA samples",
+        "calibrate the shop's FAQ ranker on the held-out customer questions (--baseline: train the DeepQA matcher)",
         _faq,
         (
+            option("--catalog", type=Path, default=PATHS.catalog, help="catalog folder with the store FAQs"),
+            option("--baseline", action="store_true", help="train and measure the paper's DeepQA matcher instead"),
             option("--data", type=Path, default=PATHS.shared_data, help=DATA_HELP),
             option("--out", type=Path, default=PATHS.models / "faq", help="model folder"),
         ),

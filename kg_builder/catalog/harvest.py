@@ -18,7 +18,6 @@ from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.config import PATHS
 from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
-from kg_builder.sources.customer_questions import CustomerQuestion, read_dialogue_questions, read_product_questions
 from kg_builder.sources.grocery import read_grocery_products
 from kg_builder.sources.tagged_titles import read_tagged_titles
 
@@ -37,7 +36,6 @@ DOMAIN_TITLES = re.compile(
     r"cookies?|nuts|cereal|cream|lotion|shampoo|conditioner|sunscreen|lipstick|serum|makeup|skin|hair)\b",
     re.IGNORECASE,
 )
-FAQS_PER_LANGUAGE = 40
 BRAND_ATTRIBUTES = {"brand", "brand name"}
 MAX_TITLE = 80
 PER_CATEGORY = {"zh": 3, "en": 9}  # items per (source file, category): keeps the catalog varied
@@ -52,7 +50,6 @@ class Harvest:
     items: list[dict[str, Any]] = field(default_factory=list)
     brands: dict[str, dict[str, Any]] = field(default_factory=dict)
     item_properties: list[dict[str, Any]] = field(default_factory=list)
-    faqs: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # "file:line: reason" of malformed source lines
     skipped: Counter[str] = field(default_factory=Counter)
 
@@ -63,7 +60,7 @@ class Harvest:
         return (
             f"harvest: {len(self.items)} items ({', '.join(f'{d} {n}' for d, n in sorted(per_domain.items()))}; "
             f"{', '.join(f'{lang} {n}' for lang, n in sorted(per_lang.items()))}), {len(self.brands)} new brands, "
-            f"{len(self.item_properties)} property triples, {len(self.faqs)} FAQs; skipped: {skipped or 'none'}"
+            f"{len(self.item_properties)} property triples; skipped: {skipped or 'none'}"
         )
 
 
@@ -157,10 +154,6 @@ class Harvester:
             item["brand"] = self._brand(product.brand, source) if product.brand else None
             facts = [("net_content", product.volume), ("origin", product.country)]
             self._attributes(item, [(name, value) for name, value in facts if value], source)
-        if dialogues := self._existing(self.sources.dialogues):
-            self._faqs(read_dialogue_questions(dialogues, datasets.provenance(self.sources.dialogues)))
-        if product_qa := self._existing(self.sources.product_qa):
-            self._faqs(read_product_questions(product_qa, datasets.provenance(self.sources.product_qa), DOMAIN_TITLES))
         return self.result
 
     def _reporter(self, relative: str) -> Callable[[int, str], None]:
@@ -179,28 +172,6 @@ class Harvester:
             self.result.skipped[f"missing source {relative}"] += 1
             return None
         return path
-
-    def _faqs(self, questions: Iterable[CustomerQuestion]) -> None:
-        """The first FAQS_PER_LANGUAGE distinct questions of a source."""
-        seen = {faq["question"] for faq in self.result.faqs}
-        taken = 0
-        for question in questions:
-            if taken >= FAQS_PER_LANGUAGE:
-                break
-            if question.question in seen:
-                continue
-            seen.add(question.question)
-            taken += 1
-            faq_id = f"faq-{question.lang}-{len(self.result.faqs) + 1:03d}"
-            self.result.faqs.append(
-                {
-                    "id": faq_id,
-                    "question": question.question[:500],
-                    "answer": question.answer[:2000],
-                    "lang": question.lang,
-                    "source": question.source,
-                }
-            )
 
     def _item(self, item_id: str, title: str, lang: str, categories: list[str], source: str) -> dict[str, Any] | None:
         """A new item row, or None (counted) when the title is unusable or its category is not in the catalog."""
@@ -284,7 +255,6 @@ def write_harvest(harvest: Harvest, catalog_dir: Path) -> list[Path]:
         ("brands", list(harvest.brands.values())),
         ("items", harvest.items),
         ("item_properties", _unique_triples(harvest.item_properties)),
-        ("faqs", harvest.faqs),
     ):
         path = catalog_dir / kind / HARVESTED
         path.parent.mkdir(parents=True, exist_ok=True)

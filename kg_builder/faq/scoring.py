@@ -49,7 +49,7 @@ def matcher_scorer(model: QAMatcher) -> Scorer:
     return score
 
 
-def _standardised(values: list[float]) -> list[float]:
+def standardised(values: list[float]) -> list[float]:
     if len(values) < 2:
         return [0.0 for _ in values]
     mean = sum(values) / len(values)
@@ -70,7 +70,7 @@ def fused_scorer(*scorers: Scorer) -> Scorer:
     """Several scorers, each standardised over the candidates, summed."""
 
     def score(question: str, candidates: Sequence[str]) -> list[float]:
-        columns = [_standardised(scorer(question, candidates)) for scorer in scorers]
+        columns = [standardised(scorer(question, candidates)) for scorer in scorers]
         return [sum(row) for row in zip(*columns, strict=True)]
 
     return score

@@ -6,14 +6,15 @@ right" at precision >= 0.8) and reported on the test half."""
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kg_builder.faq.scoring import Scorer
 from kg_builder.textmodels.metrics import best_threshold, score_at
+
+if TYPE_CHECKING:
+    from kg_builder.faq.store_ranker import FaqScorer
 
 NONE = "none"
 MIN_PRECISION = 0.8  # an answer that is wrong costs more than passing the question to the host
@@ -29,11 +30,6 @@ class HeldOutQuestion:
     split: str
 
 
-def read_store_faqs(path: Path) -> list[dict[str, Any]]:
-    """The store FAQs (id, question, answer, lang)."""
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def read_heldout_questions(path: Path) -> list[HeldOutQuestion]:
     """The hand-mapped questions of faq_heldout.tsv (comment lines start with #; the first other row is the header)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
@@ -43,10 +39,10 @@ def read_heldout_questions(path: Path) -> list[HeldOutQuestion]:
     ]
 
 
-def _ranked(scorer: Scorer, question: HeldOutQuestion, faqs: Sequence[dict[str, Any]]) -> tuple[list[str], float]:
+def _ranked(scorer: FaqScorer, question: HeldOutQuestion, faqs: Sequence[dict[str, Any]]) -> tuple[list[str], float]:
     """The FAQ ids of the question's language, best first, and the top score."""
     candidates = [faq for faq in faqs if faq["lang"] == question.lang]
-    scores = scorer(question.question, [f"{faq['question']} {faq['answer']}" for faq in candidates])
+    scores = scorer(question.question, candidates)
     order = sorted(range(len(candidates)), key=lambda n: -scores[n])
     return [candidates[n]["id"] for n in order], scores[order[0]]
 
@@ -56,7 +52,7 @@ def _answerable_ranks(ranked: Sequence[tuple[HeldOutQuestion, list[str], float]]
     return [ids.index(q.faq_id) + 1 if q.faq_id in ids else len(ids) + 1 for q, ids, _ in ranked if q.faq_id]
 
 
-def evaluate(scorer: Scorer, questions: Sequence[HeldOutQuestion], faqs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(scorer: FaqScorer, questions: Sequence[HeldOutQuestion], faqs: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Per language: R@1 and MRR on the answerable test questions; the threshold chosen on dev; on test, the
     precision of the answered questions (right FAQ among those at or above the threshold) and their share."""
     report: dict[str, Any] = {}

@@ -15,6 +15,7 @@ FAQ = "FAQ"
 CATEGORY = "Category"
 BRAND = "Brand"
 PROPERTY = "Property"
+POI_CANDIDATE = "POICandidate"  # a mined phrase below the precision gate, waiting for review (never shown)
 
 NODE_LABELS: tuple[str, ...] = (
     ITEM,
@@ -28,6 +29,7 @@ NODE_LABELS: tuple[str, ...] = (
     CATEGORY,
     BRAND,
     PROPERTY,
+    POI_CANDIDATE,
 )
 
 HAS_PROPERTY = "HAS_PROPERTY"
@@ -42,6 +44,7 @@ IN_CATEGORY = "IN_CATEGORY"
 OF_BRAND = "OF_BRAND"
 ABOUT = "ABOUT"  # FAQ -> Item it is about
 OF_PROPERTY = "OF_PROPERTY"  # PropertyValue -> Property it is a value of
+SATISFY_CANDIDATE = "SATISFY_CANDIDATE"  # a predicted SATISFY below the precision gate, waiting for review
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     HAS_PROPERTY,
@@ -56,6 +59,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     OF_BRAND,
     ABOUT,
     OF_PROPERTY,
+    SATISFY_CANDIDATE,
 )
 
 ITEM_SEARCH_INDEX = "item_search"

@@ -4,12 +4,20 @@ satisfy_labels.tsv), plus, for SATISFY, the curated triples of the catalog and r
 
 The dev half chooses everything: the head's settings by 5-fold cross-validated AUC on dev, and the threshold as
 the best F1 at precision >= 0.8 on dev's out-of-fold scores. The test half is only scored, once, by the head
-trained on all of dev: AUC, precision and recall, over all strata and over the random stratum alone."""
+trained on all of dev: AUC, precision and recall, over all strata and over the random stratum alone.
+
+The build uses the same heads (`poi_classifier`, `satisfy_classifier`) through `GatedClassifier`: a prediction
+reaches a shopper only when its score is above the dev threshold and the head's test precision at that threshold,
+on the random stratum, is at least MIN_PRECISION; every other prediction stays a candidate for review. Trained heads
+are cached under models/kg/heads/, keyed by everything they rest on (labels, extra rows, encoder, settings)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +28,17 @@ from kg_builder.catalog.loader import Catalog
 from kg_builder.textmodels.encoder import CachedEncoder
 from kg_builder.textmodels.linear_head import LogisticHead
 from kg_builder.textmodels.metrics import best_threshold, roc_auc, score_at
-from kg_builder.textual.relation_extraction import ValueMention, catalog_mentions
+from kg_builder.textual.relation_extraction import PoiMention, ValueMention, catalog_mentions
+
+log = logging.getLogger(__name__)
 
 MIN_PRECISION = 0.8  # a predicted fact reaches a shopper only at this measured precision
+MIN_GATE_ANSWERED = 10  # ... measured on at least this many test predictions
+GATE_STRATUM = "random"  # the stratum that samples what the build scores: the gate's precision is measured there
 FOLDS = 5
 SETTINGS = [{"l2": l2, "steps": steps, "learning_rate": 2.0} for l2 in (1e-4, 1e-3, 1e-2) for steps in (300, 2000)]
 NEGATIVES_PER_CURATED = 3
+HEADS_VERSION = 2  # bump when the features or the fitting change, so that cached heads are re-fitted
 
 
 @dataclass(frozen=True)
@@ -92,18 +105,93 @@ def fit_and_measure(
         report[f"{name}_precision"] = round(at.precision, 3) if at.true_positives + at.false_positives else None
         report[f"{name}_recall"] = round(at.recall, 3)
         report[f"{name}_positives"] = sum(y for _, y in part)
+        report[f"{name}_answered"] = at.true_positives + at.false_positives
         report[f"{name}_rows"] = len(part)
     return head, report
 
 
-def measure_poi_mining(encoder: CachedEncoder, labelled: Sequence[LabelledRow]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GatedClassifier:
+    """A trained head, its dev threshold and its held-out report: `shown(score)` says whether a prediction with
+    this score may reach a shopper: above the threshold, and the head's test precision at the threshold is at least
+    MIN_PRECISION on the random stratum (a sample of the candidates the build scores; the other strata were drawn
+    to hold more positives), measured on at least MIN_GATE_ANSWERED predictions."""
+
+    head: LogisticHead
+    report: dict[str, Any]
+
+    @property
+    def threshold(self) -> float:
+        return float(self.report["threshold"])
+
+    @property
+    def passes_gate(self) -> bool:
+        precision = self.report.get(f"test_{GATE_STRATUM}_precision")
+        answered = self.report.get(f"test_{GATE_STRATUM}_answered", 0)
+        return precision is not None and precision >= MIN_PRECISION and answered >= MIN_GATE_ANSWERED
+
+    def shown(self, score: float) -> bool:
+        return self.passes_gate and score >= self.threshold
+
+    def gate(self) -> dict[str, Any]:
+        """What the build records about the gate."""
+        return {
+            "threshold": self.threshold,
+            "stratum": GATE_STRATUM,
+            "test_precision": self.report.get(f"test_{GATE_STRATUM}_precision"),
+            "test_answered": self.report.get(f"test_{GATE_STRATUM}_answered"),
+            "min_precision": MIN_PRECISION,
+            "min_answered": MIN_GATE_ANSWERED,
+            "passes": self.passes_gate,
+        }
+
+
+def _cached_fit(
+    cache_dir: Path | None, name: str, rows: Sequence[LabelledRow], x: np.ndarray, extra: tuple[np.ndarray, np.ndarray]
+) -> GatedClassifier:
+    """fit_and_measure, re-used from `cache_dir` while its inputs are unchanged."""
+    digest = hashlib.sha256(
+        json.dumps([HEADS_VERSION, SETTINGS, [list(r.key) + [r.label, r.split] for r in rows]]).encode()
+    )
+    for array in (x, *extra):
+        digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
+    path = cache_dir / f"{name}-{digest.hexdigest()[:16]}.npz" if cache_dir else None
+    if path and path.is_file():
+        stored = np.load(path)
+        log.info("%s head: re-using %s", name, path)
+        return GatedClassifier(
+            LogisticHead(stored["weights"], float(stored["bias"])), json.loads(str(stored["report"]))
+        )
+    head, report = fit_and_measure(rows, x, extra)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, weights=head.weights, bias=head.bias, report=json.dumps(report))
+        log.info("%s head: fitted and saved in %s", name, path)
+    return GatedClassifier(head, report)
+
+
+def poi_classifier(
+    encoder: CachedEncoder, labelled: Sequence[LabelledRow], cache_dir: Path | None = None
+) -> GatedClassifier:
     """POI mining: a head on the phrase's embedding."""
-    _, report = fit_and_measure(labelled, encoder.passages([row.key[0] for row in labelled]))
-    return report
+    x = phrase_features(encoder, [row.key[0] for row in labelled])
+    return _cached_fit(cache_dir, "poi", labelled, x, (np.zeros((0, x.shape[1])), np.zeros(0)))
 
 
-def _value_text(value: ValueMention) -> str:
+def phrase_features(encoder: CachedEncoder, phrases: Sequence[str]) -> np.ndarray:
+    return encoder.passages(phrases)
+
+
+def measure_poi_mining(encoder: CachedEncoder, labelled: Sequence[LabelledRow]) -> dict[str, Any]:
+    return poi_classifier(encoder, labelled).report
+
+
+def value_text(value: ValueMention) -> str:
     return f"{value.label} ({value.property})"
+
+
+def poi_text(poi: PoiMention) -> str:
+    return " / ".join(poi.names)
 
 
 def pair_features(encoder: CachedEncoder, values: Sequence[str], pois: Sequence[str]) -> np.ndarray:
@@ -112,9 +200,12 @@ def pair_features(encoder: CachedEncoder, values: Sequence[str], pois: Sequence[
     return np.hstack([v * p, np.abs(v - p), v, p])
 
 
-def measure_satisfy(encoder: CachedEncoder, catalog: Catalog, labelled: Sequence[LabelledRow]) -> dict[str, Any]:
+def satisfy_classifier(
+    encoder: CachedEncoder, catalog: Catalog, labelled: Sequence[LabelledRow], cache_dir: Path | None = None
+) -> tuple[GatedClassifier, Callable[[Sequence[tuple[str, str]]], np.ndarray]]:
     """value -SATISFY-> POI: a head on the pair's features, trained on dev plus the curated triples (positives)
-    and each with random POIs (negatives); no labelled pair is among the extra rows."""
+    and each with random POIs (negatives); no labelled pair is among the extra rows. Returns the classifier and
+    the feature function of (value id, POI id) pairs."""
     values, pois = catalog_mentions(catalog)
     value_by_id, poi_by_id = {v.value_id: v for v in values}, {p.poi_id: p for p in pois}
     known = [row for row in labelled if row.key[0] in value_by_id and row.key[1] in poi_by_id]
@@ -130,9 +221,15 @@ def measure_satisfy(encoder: CachedEncoder, catalog: Catalog, labelled: Sequence
     extra_keys = [*curated, *negatives]
 
     def features(keys: Sequence[tuple[str, str]]) -> np.ndarray:
-        texts = [_value_text(value_by_id[v]) for v, _ in keys]
-        return pair_features(encoder, texts, [" / ".join(poi_by_id[p].names) for _, p in keys])
+        return pair_features(
+            encoder, [value_text(value_by_id[v]) for v, _ in keys], [poi_text(poi_by_id[p]) for _, p in keys]
+        )
 
     extra = (features(extra_keys), np.array([1] * len(curated) + [0] * len(negatives)))
-    _, report = fit_and_measure(known, features([row.key for row in known]), extra)
-    return report | {"curated_training_triples": len(curated)}
+    classifier = _cached_fit(cache_dir, "satisfy", known, features([row.key for row in known]), extra)
+    classifier.report["curated_training_triples"] = len(curated)
+    return classifier, features
+
+
+def measure_satisfy(encoder: CachedEncoder, catalog: Catalog, labelled: Sequence[LabelledRow]) -> dict[str, Any]:
+    return satisfy_classifier(encoder, catalog, labelled)[0].report

@@ -1,10 +1,10 @@
-"""POI mining: phrase candidates from product texts, distant labels, a BERT (phrase, context) classifier.
+"""POI mining: distant labels of mined phrases and the draws of phrases to label by hand.
 
 Distant labels come from the catalog: a candidate that is the name or alias of a curated POI, or a
 selling-point value of the value lexicon, is positive; one that names a category, brand, property,
-model or a plain fact (origin, gender, season, size, colour) is negative; the rest stay unlabelled.
-A held-out set sampled from all candidates is labelled by hand (data/knowledge/poi_heldout.tsv) and
-never trained on.
+model or a plain fact (origin, gender, season, size, colour) is negative; the rest stay unlabelled. The build
+scores only the unlabelled phrases, with the head on the pretrained encoder (kg_builder.textual.encoder_heads)
+trained and measured on the hand-labelled phrases of data/knowledge/poi_labels.tsv.
 """
 
 from __future__ import annotations
@@ -20,10 +20,7 @@ from kg_builder.catalog.loader import Catalog
 from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
 from kg_builder.sources.tagged_titles import read_tagged_titles
-from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
-from kg_builder.textmodels.classifier import Example, TrainSettings
-from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
-from kg_builder.textmodels.training import train_or_load
+from kg_builder.textmodels.metrics import read_label_file
 from kg_builder.textual.phrase_mining import Candidate
 
 SELLING_POINT_PROPERTIES = {"efficacy", "feature", "specialty", "style"}
@@ -61,15 +58,12 @@ NEGATIVE_ATTRIBUTES = {
 ATTRIBUTE_FILES = (datasets.OAMINE_TRAIN, datasets.AE110K_TRAIN)
 _JAVE_TAG = re.compile(r"<([^<>/]+)>([^<>]+)</\1>")
 HELDOUT_PER_LANGUAGE = 80
-UNLABELLED_PER_POSITIVE = 2
 HELDOUT_POOL = 1200  # the held-out sample is drawn from this many most frequent candidates per language
 LABELLING_RANDOM_PER_LANGUAGE = 120  # more random phrases per language for the larger hand-labelled set
 LABELLING_DISTANT_PER_LANGUAGE = 60  # phrases per language from the candidates the distant labels call positive
 LABELLING_SEED = 12
 RANDOM_STRATUM = "random"
 DISTANT_STRATUM = "distant-positive"
-
-POI_TRAINING = TrainSettings(epochs=30, learning_rate=3e-4)
 
 
 @dataclass(frozen=True)
@@ -143,9 +137,15 @@ def distant_label(candidate: Candidate, labels: dict[str, int]) -> int | None:
     return labels.get(candidate.phrase.casefold())
 
 
+def frequent_candidates(candidates: Sequence[Candidate], lang: str, size: int = HELDOUT_POOL) -> list[Candidate]:
+    """The `size` most frequent candidates of one language: the pool the hand-labelled random stratum samples, and
+    so the phrases the build scores (the measured precision holds for them)."""
+    return sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))[:size]
+
+
 def heldout_sample(candidates: Sequence[Candidate], lang: str, seed: int = 7) -> list[Candidate]:
     """The candidates of one language to label by hand: a fixed random sample of the most frequent ones."""
-    pool = sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))[:HELDOUT_POOL]
+    pool = frequent_candidates(candidates, lang)
     return random.Random(seed).sample(pool, min(HELDOUT_PER_LANGUAGE, len(pool)))
 
 
@@ -169,7 +169,7 @@ def labelling_sample(
     taken = {phrase.casefold() for phrase in exclude}
     rng = random.Random(seed)
     ranked = sorted((c for c in candidates if c.lang == lang), key=lambda c: (-c.count, c.phrase))
-    pool = [c for c in ranked[:HELDOUT_POOL] if c.phrase.casefold() not in taken]
+    pool = [c for c in frequent_candidates(candidates, lang) if c.phrase.casefold() not in taken]
     drawn = [(c, RANDOM_STRATUM) for c in rng.sample(pool, min(random_count, len(pool)))]
     taken |= {c.phrase.casefold() for c, _ in drawn}
     positives = [c for c in ranked if c.phrase.casefold() not in taken and distant_label(c, labels) == 1]
@@ -196,107 +196,3 @@ def assign_splits(rows: Sequence[tuple[str, str, int, str]]) -> list[str]:
 def read_heldout(path: Path) -> list[LabeledPhrase]:
     """Hand labels: `phrase<TAB>lang<TAB>label` lines; `#` starts a comment."""
     return [LabeledPhrase(fields[0], fields[1], label) for fields, label in read_label_file(path, "phrase<TAB>lang")]
-
-
-def to_example(candidate: Candidate, label: int = 0) -> Example:
-    """Classifier input: the phrase, paired with the first sentence it was found in."""
-    context = candidate.contexts[0].text if candidate.contexts else ""
-    return Example(candidate.phrase, context, label)
-
-
-@dataclass(frozen=True)
-class MinedPoi:
-    """A phrase the classifier accepts as a POI, with its score and the sentences it came from."""
-
-    phrase: str
-    lang: str
-    score: float
-    sources: tuple[str, ...]
-
-
-@dataclass
-class PoiMiningResult:
-    """Measurements on the validation split and the hand-checked held-out set, and the mined POIs."""
-
-    metrics: dict[str, object]
-    mined: list[MinedPoi]
-
-
-def run_poi_mining(
-    candidates: Sequence[Candidate],
-    labels: dict[str, int],
-    heldout: Sequence[LabeledPhrase],
-    model_dir: Path,
-    model_name: str = DEFAULT_BASE_MODEL,
-    settings: TrainSettings = POI_TRAINING,
-    progress: bool = True,
-) -> PoiMiningResult:
-    """Train (or re-use) the classifier on distant labels, choose a threshold, measure, and mine."""
-    held = {(p.phrase.casefold(), p.lang) for p in heldout}
-    by_key = {(c.phrase.casefold(), c.lang): c for c in candidates}
-    trainable = [c for c in candidates if (c.phrase.casefold(), c.lang) not in held]
-    train, validation = split_distant(
-        [(c, label) for c in trainable if (label := distant_label(c, labels)) is not None],
-        unlabelled=[c for c in trainable if distant_label(c, labels) is None],
-        unlabelled_per_positive=UNLABELLED_PER_POSITIVE,
-    )
-    classifier, trained = train_or_load(model_dir, model_name, train, settings, progress, desc="POI classifier")
-    threshold = best_threshold(classifier.probabilities(validation), [e.label for e in validation])
-    held_examples = [
-        to_example(by_key[(p.phrase.casefold(), p.lang)], p.label)
-        if (p.phrase.casefold(), p.lang) in by_key
-        else Example(p.phrase, "", p.label)
-        for p in heldout
-    ]
-    held_probs = classifier.probabilities(held_examples)
-    metrics: dict[str, object] = {
-        "model": model_name,
-        "trained_now": trained,
-        "candidates": len(candidates),
-        "train_examples": len(train),
-        "validation_examples": len(validation),
-        "threshold": threshold.as_dict(),
-        "heldout": {"all": _held_scores(heldout, held_probs, threshold.threshold, None)}
-        | {lang: _held_scores(heldout, held_probs, threshold.threshold, lang) for lang in ("zh", "en")},
-    }
-    unlabelled = [c for c in candidates if distant_label(c, labels) is None]
-    probs = classifier.probabilities([to_example(c) for c in unlabelled])
-    mined = [
-        MinedPoi(c.phrase, c.lang, round(p, 4), tuple(s.source for s in c.contexts))
-        for c, p in zip(unlabelled, probs, strict=True)
-        if p >= threshold.threshold
-    ]
-    metrics["mined"] = len(mined)
-    return PoiMiningResult(metrics, sorted(mined, key=lambda m: (-m.score, m.phrase)))
-
-
-def split_distant(
-    labelled: Sequence[tuple[Candidate, int]],
-    negatives_per_positive: int = 3,
-    validation_share: float = 0.15,
-    seed: int = 11,
-    unlabelled: Sequence[Candidate] = (),
-    unlabelled_per_positive: int = 0,
-) -> tuple[list[Example], list[Example]]:
-    """Balance (at most `negatives_per_positive` negatives per positive) and split into train and validation.
-
-    PU learning: `unlabelled_per_positive` unlabelled candidates per positive are added as negatives (most
-    unlabelled phrases are not POIs; the few that are only blur the boundary)."""
-    rng = random.Random(seed)
-    positives = [to_example(c, 1) for c, label in labelled if label == 1]
-    negatives = [to_example(c, 0) for c, label in labelled if label == 0]
-    negatives = rng.sample(negatives, min(len(negatives), negatives_per_positive * len(positives)))
-    pool = list(unlabelled)
-    negatives += [to_example(c, 0) for c in rng.sample(pool, min(len(pool), unlabelled_per_positive * len(positives)))]
-    examples = positives + negatives
-    rng.shuffle(examples)
-    cut = max(1, int(len(examples) * validation_share))
-    return examples[cut:], examples[:cut]
-
-
-def _held_scores(
-    heldout: Sequence[LabeledPhrase], probs: Sequence[float], threshold: float, lang: str | None
-) -> dict[str, object]:
-    pairs = [(p, h.label) for h, p in zip(heldout, probs, strict=True) if lang is None or h.lang == lang]
-    scores = score_at([p for p, _ in pairs], [y for _, y in pairs], threshold).as_dict()
-    return scores | {"auc": round(roc_auc([p for p, _ in pairs], [y for _, y in pairs]), 4)}

@@ -1,10 +1,8 @@
-"""Relation extraction, PropertyValue -SATISFY-> POI: candidate pairs from product texts, a BERT pair classifier.
+"""Relation extraction, PropertyValue -SATISFY-> POI: the candidate pairs and the draws of pairs to label by hand.
 
-Candidates are (value, POI) pairs that are mentioned in one sentence of the corpus or share a word.
-Distant labels: curated SATISFY triples are positive; pairs whose value is a plain fact (origin,
-size, colour ...) and random pairs are negative. A hand-checked sample of candidates
-(data/knowledge/satisfy_heldout.tsv) is never trained on: half of it chooses the threshold, the
-other half measures precision and recall. Only predictions above the threshold are written.
+Candidates are (value, POI) pairs that are mentioned in one sentence of the corpus or share a word. They are
+scored by the head on the pretrained encoder (kg_builder.textual.encoder_heads), trained and measured on the
+hand-labelled pairs of data/knowledge/satisfy_labels.tsv.
 """
 
 from __future__ import annotations
@@ -17,21 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kg_builder.catalog.loader import Catalog
-from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL
-from kg_builder.textmodels.classifier import Example, TrainSettings
-from kg_builder.textmodels.metrics import best_threshold, read_label_file, roc_auc, score_at
-from kg_builder.textmodels.training import train_or_load
+from kg_builder.textmodels.metrics import read_label_file
 from kg_builder.textual.corpus import Sentence
 from kg_builder.textual.poi_mining import FACT_PROPERTIES
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _EN_WORD = re.compile(r"[a-z]{4,}")
 HELDOUT_SIZE = 120
-RANDOM_NEGATIVES_PER_POSITIVE = 3
-CURATED_HELDOUT_EVERY = 4
-MODEL_SOURCE = "relation_model"
-
-SATISFY_TRAINING = TrainSettings(epochs=20, learning_rate=5e-4)
 
 
 @dataclass(frozen=True)
@@ -66,11 +56,6 @@ class PairCandidate:
     @property
     def key(self) -> tuple[str, str]:
         return (self.value.value_id, self.poi.poi_id)
-
-    def example(self, label: int = 0) -> Example:
-        return Example(
-            f"{self.value.label} ({self.value.property})", f"{' / '.join(self.poi.names)} | {self.context}", label
-        )
 
 
 def catalog_mentions(catalog: Catalog) -> tuple[list[ValueMention], list[PoiMention]]:
@@ -249,121 +234,3 @@ def satisfy_label_sample(
     taken |= {c.key for c in enriched}
     close = [c for c in shuffled if c.key not in taken and is_close(c, counts)][:close_size]
     return drawn + [(c, "enriched") for c in enriched + close]
-
-
-@dataclass(frozen=True)
-class PredictedSatisfy:
-    """A SATISFY link the model predicts, with its score."""
-
-    value_id: str
-    poi_id: str
-    score: float
-    context: str
-
-
-@dataclass
-class RelationResult:
-    metrics: dict[str, object]
-    predicted: list[PredictedSatisfy]
-
-
-def run_relation_extraction(
-    candidates: Sequence[PairCandidate],
-    values: Sequence[ValueMention],
-    pois: Sequence[PoiMention],
-    curated: set[tuple[str, str]],
-    heldout: Sequence[HandLabel],
-    model_dir: Path,
-    model_name: str = DEFAULT_BASE_MODEL,
-    settings: TrainSettings = SATISFY_TRAINING,
-    progress: bool = True,
-) -> RelationResult:
-    """Train (or re-use) the classifier; choose the threshold on one half of the held-out set, measure on the other.
-
-    The held-out set is the hand-checked sample plus every 4th curated triple (hand-written, so hand-checked)."""
-    curated_held = [HandLabel(v, p, 1) for v, p in sorted(curated)[::CURATED_HELDOUT_EVERY]]
-    heldout = [*heldout, *curated_held]
-    held_keys = {(h.value_id, h.poi_id) for h in heldout}
-    by_key = {c.key: c for c in candidates}
-    value_by_id, poi_by_id = {v.value_id: v for v in values}, {p.poi_id: p for p in pois}
-    train = training_examples(candidates, values, pois, curated, held_keys)
-    classifier, trained = train_or_load(model_dir, model_name, train, settings, progress, desc="SATISFY classifier")
-    labelled = [
-        (by_key.get((h.value_id, h.poi_id)) or PairCandidate(value_by_id[h.value_id], poi_by_id[h.poi_id]), h.label)
-        for h in heldout
-        if h.value_id in value_by_id and h.poi_id in poi_by_id
-    ]
-    dev, test = _stratified_halves(labelled)
-    dev_probs = classifier.probabilities([c.example(label) for c, label in dev])
-    test_probs = classifier.probabilities([c.example(label) for c, label in test])
-    threshold = best_threshold(dev_probs, [label for _, label in dev], min_precision=0.6)
-    test_labels = [label for _, label in test]
-    unlabelled = [c for c in candidates if c.key not in curated and c.key not in held_keys]
-    scores = classifier.probabilities([c.example() for c in unlabelled])
-    predicted = [
-        PredictedSatisfy(c.value.value_id, c.poi.poi_id, round(p, 4), c.context)
-        for c, p in zip(unlabelled, scores, strict=True)
-        if p >= threshold.threshold
-    ]
-    metrics: dict[str, object] = {
-        "model": model_name,
-        "trained_now": trained,
-        "candidates": len(candidates),
-        "train_examples": len(train),
-        "heldout": {"hand_checked_sample": len(heldout) - len(curated_held), "curated_held_out": len(curated_held)},
-        "threshold_from_dev_half": threshold.as_dict(),
-        "test_half": score_at(test_probs, test_labels, threshold.threshold).as_dict()
-        | {"auc": round(roc_auc(test_probs, test_labels), 4)},
-        "predicted_links": len(predicted),
-    }
-    return RelationResult(metrics, sorted(predicted, key=lambda p: (-p.score, p.value_id, p.poi_id)))
-
-
-def _stratified_halves(
-    labelled: Sequence[tuple[PairCandidate, int]],
-) -> tuple[list[tuple[PairCandidate, int]], list[tuple[PairCandidate, int]]]:
-    """Alternate the examples of each label between two halves (dev, test), in key order."""
-    dev, test = [], []
-    for label in (0, 1):
-        group = sorted((x for x in labelled if x[1] == label), key=lambda x: x[0].key)
-        dev += group[0::2]
-        test += group[1::2]
-    return dev, test
-
-
-def training_examples(
-    candidates: Sequence[PairCandidate],
-    values: Sequence[ValueMention],
-    pois: Sequence[PoiMention],
-    curated: set[tuple[str, str]],
-    held_keys: set[tuple[str, str]],
-    seed: int = 3,
-) -> list[Example]:
-    """Curated pairs positive; fact-property candidates and curated pairs with one side swapped negative."""
-    rng = random.Random(seed)
-    by_key = {c.key: c for c in candidates}
-    value_by_id = {v.value_id: v for v in values}
-    poi_by_id = {p.poi_id: p for p in pois}
-    positives = [
-        (by_key.get(key) or PairCandidate(value_by_id[key[0]], poi_by_id[key[1]])).example(1)
-        for key in sorted(curated)
-        if key not in held_keys and key[0] in value_by_id and key[1] in poi_by_id
-    ]
-    excluded = curated | held_keys
-    facts = [c.example(0) for c in candidates if c.value.property in FACT_PROPERTIES and c.key not in excluded]
-    negatives = rng.sample(facts, min(len(facts), len(positives)))
-    same_property: dict[str, list[ValueMention]] = {}
-    for value in values:
-        same_property.setdefault(value.property, []).append(value)
-    for key in sorted(curated - held_keys):  # hard negatives: a curated value with another POI, and the reverse
-        if key[0] not in value_by_id or key[1] not in poi_by_id:
-            continue
-        swaps = [(key[0], rng.choice(pois).poi_id) for _ in range(RANDOM_NEGATIVES_PER_POSITIVE - 1)]
-        swaps.append((rng.choice(same_property[value_by_id[key[0]].property]).value_id, key[1]))
-        for swap in swaps:
-            if swap not in excluded:
-                pair = by_key.get(swap) or PairCandidate(value_by_id[swap[0]], poi_by_id[swap[1]])
-                negatives.append(pair.example(0))
-    examples = positives + negatives
-    rng.shuffle(examples)
-    return examples

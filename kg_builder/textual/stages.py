@@ -1,7 +1,9 @@
-"""The learned stages of a build: MLM pre-training, POI mining, SATISFY extraction, NER item profiles.
+"""The learned stages of a build: POI mining, SATISFY extraction (heads on the pretrained encoder), NER profiles.
 
 Each stage trains once (models are re-used while their training data and settings are unchanged), writes its
-measurements to `results/kg/<stage>.json`, and replaces its previous predictions in the graph.
+measurements to `results/kg/<stage>.json`, and replaces its previous predictions in the graph. Only predictions
+that pass the precision gate (encoder_heads.GatedClassifier; NER: the label's measured precision) become facts a
+shopper sees; the rest are written as candidates for `python -m kg_builder review`.
 """
 
 from __future__ import annotations
@@ -17,11 +19,14 @@ from neo4j import Driver
 from kg_builder.catalog.harvest import NameIndex, normalize, read_value_lexicon
 from kg_builder.catalog.loader import Catalog
 from kg_builder.config import PATHS
+from kg_builder.graph.ontology import POI, POI_CANDIDATE, SATISFY, SATISFY_CANDIDATE
 from kg_builder.graph.predictions import (
     MINED_POI_SOURCE,
     NER_SOURCE,
+    REMOVE_NER_LINKS,
     REMOVE_OLD_MINED_POIS,
     REMOVE_OLD_SATISFY,
+    REVIEW_SOURCE,
     SATISFY_SOURCE,
     WRITE_ITEM_PROFILES,
     WRITE_MINED_POIS,
@@ -30,21 +35,28 @@ from kg_builder.graph.predictions import (
     replace_predictions,
     write_rows,
 )
+from kg_builder.review import NO_OBJECT, read_decisions
 from kg_builder.sources import datasets
-from kg_builder.textmodels.bert import DEFAULT_BASE_MODEL, TEXT_MODELS
-from kg_builder.textmodels.pretraining import READY, pretrain_mlm
+from kg_builder.textmodels.encoder import CachedEncoder, text_encoder
 from kg_builder.textual.corpus import Sentence, read_corpus
+from kg_builder.textual.encoder_heads import (
+    MIN_PRECISION,
+    phrase_features,
+    poi_classifier,
+    read_labelled,
+    satisfy_classifier,
+)
 from kg_builder.textual.ner import NER_STAMP, recognise, train_or_load_ner
 from kg_builder.textual.phrase_mining import mine_phrases
-from kg_builder.textual.poi_mining import attribute_value_labels, lexicon_labels, run_poi_mining
-from kg_builder.textual.poi_mining import read_heldout as read_poi_heldout
-from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates, run_relation_extraction
-from kg_builder.textual.relation_extraction import read_heldout as read_satisfy_heldout
+from kg_builder.textual.poi_mining import attribute_value_labels, distant_label, frequent_candidates, lexicon_labels
+from kg_builder.textual.relation_extraction import catalog_mentions, find_candidates
 from kg_builder.timing import StageClock
 
 log = logging.getLogger(__name__)
 
-MINED_POIS_WRITTEN = 200  # the best-scored mined phrases become candidate POI nodes
+MINED_POIS_WRITTEN = 200  # at most this many of the best-scored mined phrases are written
+POI_LABELS, SATISFY_LABELS = "poi_labels.tsv", "satisfy_labels.tsv"  # hand-labelled, in the knowledge folder
+DECISIONS_FILE = "review_decisions.tsv"  # a curator's decisions (kg_builder.review), in the knowledge folder
 NER_FILES = (datasets.JIE_NER_TRAIN, datasets.DING_NER_TRAIN)
 
 
@@ -56,8 +68,6 @@ class ExtractionSettings:
     model_dir: Path
     results_dir: Path
     knowledge_dir: Path
-    base_model: str = DEFAULT_BASE_MODEL  # a TEXT_MODELS name, or a local checkpoint folder (e.g. bert-base-chinese)
-    mlm_epochs: int = 2
     progress: bool = True
 
 
@@ -77,7 +87,7 @@ class _Run(NamedTuple):
     driver: Driver
     catalog: Catalog
     corpus: list[Sentence]
-    base: str  # the base model: a checkpoint folder (MLM pre-trained here, or the user's)
+    encoder: CachedEncoder
     settings: ExtractionSettings
     report: ExtractionReport
     database: str
@@ -93,18 +103,7 @@ def run_extraction(
     corpus = read_corpus(settings.data_dir)
     corpus += [Sentence(item["title"], item["lang"], item["source"]) for item in catalog.rows["items"]]
     log.info("corpus: %d sentences (%d catalog titles)", len(corpus), len(catalog.rows["items"]))
-    base = settings.base_model
-    if TEXT_MODELS.is_model(base):
-        folder = settings.model_dir / f"mlm-{base}"
-        before = _written_at(folder / READY)
-        base = str(
-            pretrain_mlm([s.text for s in corpus], folder, base, settings.mlm_epochs, progress=settings.progress)
-        )
-        _log_model("MLM pre-training", folder, before is not None and _written_at(folder / READY) == before)
-    else:
-        log.info("MLM pre-training skipped: base model %s given", base)
-    clock.lap("MLM pre-training")
-    run = _Run(driver, catalog, corpus, base, settings, report, database)
+    run = _Run(driver, catalog, corpus, text_encoder(), settings, report, database)
     for stage, name in (
         (_mine_pois, "POI mining"),
         (_extract_satisfy, "SATISFY extraction"),
@@ -145,66 +144,113 @@ def distant_poi_labels(catalog: Catalog, knowledge_dir: Path, data_dir: Path) ->
 
 
 def _mine_pois(run: _Run) -> None:
-    driver, catalog, corpus, base, settings, report, database = run
+    driver, catalog, corpus, encoder, settings, report, database = run
     candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
-    labels = distant_poi_labels(catalog, settings.knowledge_dir, settings.data_dir)
-    heldout = read_poi_heldout(settings.knowledge_dir / "poi_heldout.tsv")
-    result = run_poi_mining(
-        candidates, labels, heldout, settings.model_dir / "poi-classifier", base, progress=settings.progress
+    known = distant_poi_labels(catalog, settings.knowledge_dir, settings.data_dir)
+    pool = [c for lang in ("zh", "en") for c in frequent_candidates(candidates, lang)]  # what the labels sample
+    unnamed = [c for c in pool if distant_label(c, known) is None]  # not already a POI, category, brand ...
+    classifier = poi_classifier(
+        encoder, read_labelled(settings.knowledge_dir / POI_LABELS), settings.model_dir / "heads"
     )
-    rows = [
-        {
-            "id": f"mined:{m.lang}:{m.phrase.casefold()}",
-            "name_zh": m.phrase if m.lang == "zh" else None,
-            "name_en": m.phrase if m.lang == "en" else None,
-            "score": m.score,
-            "evidence": list(m.sources),
+    scores = classifier.head.probabilities(phrase_features(encoder, [c.phrase for c in unnamed]))
+    decisions = read_decisions(settings.knowledge_dir / DECISIONS_FILE)
+    model_rows, reviewed_rows = [], []
+    for candidate, score in sorted(zip(unnamed, scores, strict=True), key=lambda pair: (-pair[1], pair[0].phrase)):
+        row_id = f"mined:{candidate.lang}:{candidate.phrase.casefold()}"
+        decision = decisions.get(("poi", row_id, NO_OBJECT))
+        row = {
+            "id": row_id,
+            "name_zh": candidate.phrase if candidate.lang == "zh" else None,
+            "name_en": candidate.phrase if candidate.lang == "en" else None,
+            "score": round(float(score), 4),
+            "evidence": [s.source for s in candidate.contexts],
         }
-        for m in result.mined[:MINED_POIS_WRITTEN]
-    ]
+        if decision == "accept":
+            reviewed_rows.append(row | {"label": POI, "predicted": False})
+        elif decision is None and score >= classifier.threshold and len(model_rows) < MINED_POIS_WRITTEN:
+            model_rows.append(row | {"label": POI if classifier.shown(score) else POI_CANDIDATE, "predicted": True})
     written, removed = replace_predictions(
-        driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, rows, MINED_POI_SOURCE, database
+        driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, model_rows, MINED_POI_SOURCE, database
     )
-    report.metrics["poi_mining"] = result.metrics | {"written": written, "written_cap": MINED_POIS_WRITTEN}
-    report.counts["mined POIs"] = written
-    _log_model("POI mining", settings.model_dir / "poi-classifier", not result.metrics["trained_now"])
+    replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, reviewed_rows, REVIEW_SOURCE, database)
+    shown = sum(row["label"] == POI for row in model_rows)
+    report.metrics["poi_mining"] = {
+        "encoder": encoder.info.as_dict(),
+        "candidates": len(candidates),
+        "scored": len(unnamed),
+        "heldout": classifier.report,
+        "gate": classifier.gate(),
+        "written": written,
+        "written_cap": MINED_POIS_WRITTEN,
+        "shown": shown,
+        "accepted_by_review": len(reviewed_rows),
+    }
+    report.counts["mined POIs shown"] = shown
+    report.counts["mined POI candidates"] = written - shown
     log.info(
-        "POI mining: %d candidate phrases, %d mined, best %d written (%d of an earlier run removed)",
+        "POI mining: %d candidate phrases, %d scored, %d written (%d shown, gate %s at threshold %.3f, test "
+        "precision %s), %d accepted by review, %d of an earlier run removed",
         len(candidates),
-        len(result.mined),
+        len(unnamed),
         written,
+        shown,
+        "passed" if classifier.passes_gate else "not passed",
+        classifier.threshold,
+        classifier.report.get("test_precision"),
+        len(reviewed_rows),
         removed,
     )
 
 
 def _extract_satisfy(run: _Run) -> None:
-    driver, catalog, corpus, base, settings, report, database = run
+    driver, catalog, corpus, encoder, settings, report, database = run
     values, pois = catalog_mentions(catalog)
     candidates = find_candidates(values, pois, corpus)
     curated = {(row["value_id"], row["poi"]) for row in catalog.rows["satisfies"]}
-    heldout = read_satisfy_heldout(settings.knowledge_dir / "satisfy_heldout.tsv")
-    result = run_relation_extraction(
-        candidates,
-        values,
-        pois,
-        curated,
-        heldout,
-        settings.model_dir / "satisfy-classifier",
-        base,
-        progress=settings.progress,
-    )
-    rows = [
-        {"value_id": p.value_id, "poi_id": p.poi_id, "score": p.score, "context": p.context[:300]}
-        for p in result.predicted
+    pairs = [c for c in candidates if c.key not in curated]
+    labelled = read_labelled(settings.knowledge_dir / SATISFY_LABELS)
+    classifier, features = satisfy_classifier(encoder, catalog, labelled, settings.model_dir / "heads")
+    scores = classifier.head.probabilities(features([c.key for c in pairs])) if pairs else []
+    decisions = read_decisions(settings.knowledge_dir / DECISIONS_FILE)
+    model_rows = []
+    for pair, score in zip(pairs, scores, strict=True):
+        row = {"value_id": pair.key[0], "poi_id": pair.key[1], "score": round(float(score), 4)}
+        if decisions.get(("satisfy", *pair.key)) is None and score >= classifier.threshold:
+            shown = classifier.shown(score)
+            model_rows.append(row | {"label": SATISFY if shown else SATISFY_CANDIDATE, "predicted": True})
+            model_rows[-1]["context"] = pair.context[:300]
+    reviewed_rows = [
+        {"value_id": key[1], "poi_id": key[2], "score": None, "context": "", "label": SATISFY, "predicted": False}
+        for key, decision in sorted(decisions.items())
+        if key[0] == "satisfy" and decision == "accept"
     ]
-    written, removed = replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SATISFY_SOURCE, database)
-    report.metrics["relation_extraction"] = result.metrics
-    report.counts["predicted SATISFY"] = written
-    _log_model("SATISFY extraction", settings.model_dir / "satisfy-classifier", not result.metrics["trained_now"])
+    written, removed = replace_predictions(
+        driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, model_rows, SATISFY_SOURCE, database
+    )
+    replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, reviewed_rows, REVIEW_SOURCE, database)
+    shown = sum(row["label"] == SATISFY for row in model_rows)
+    report.metrics["relation_extraction"] = {
+        "encoder": encoder.info.as_dict(),
+        "candidates": len(candidates),
+        "scored": len(pairs),
+        "heldout": classifier.report,
+        "gate": classifier.gate(),
+        "written": written,
+        "shown": shown,
+        "accepted_by_review": len(reviewed_rows),
+    }
+    report.counts["predicted SATISFY shown"] = shown
+    report.counts["SATISFY candidates"] = written - shown
     log.info(
-        "SATISFY extraction: %d candidate pairs, %d SATISFY predicted (%d of an earlier run removed)",
+        "SATISFY extraction: %d candidate pairs, %d above the threshold %.3f (%d shown: gate %s, test precision %s), "
+        "%d accepted by review, %d of an earlier run removed",
         len(candidates),
         written,
+        classifier.threshold,
+        shown,
+        "passed" if classifier.passes_gate else "not passed",
+        classifier.report.get("test_precision"),
+        len(reviewed_rows),
         removed,
     )
 
@@ -219,12 +265,18 @@ def _profile_items(run: _Run) -> None:
         before = _written_at(folder / NER_STAMP)
         pipelines[lang], metrics[lang] = train_or_load_ner(lang, settings.data_dir, folder, progress=settings.progress)
         _log_model(f"NER ({lang})", folder, before is not None and _written_at(folder / NER_STAMP) == before)
+    gates = {
+        lang: {label: figures["p"] >= MIN_PRECISION for label, figures in metrics[lang]["per_label"].items()}
+        for lang in metrics
+    }
+    log.info("NER: links written only for labels with measured precision >= %.2f: %s", MIN_PRECISION, gates)
     profiles, category_links = [], []
     for item in catalog.rows["items"]:
         lang = item["lang"]
+        shown = {label: gates[lang].get(label, False) for label in ("BRAND", "CATEGORY")}
         entities = recognise(pipelines[lang], item["title"], lang)
         per_label = metrics[lang]["per_label"]
-        brand = next((text for text, label in entities if label == "BRAND"), None)
+        brand = next((text for text, label in entities if label == "BRAND"), None) if shown["BRAND"] else None
         profiles.append(
             {
                 "item": item["id"],
@@ -236,12 +288,13 @@ def _profile_items(run: _Run) -> None:
             }
         )
         for text, label in entities:
-            category = categories.get(text) if label == "CATEGORY" else None
+            category = categories.get(text) if label == "CATEGORY" and shown["CATEGORY"] else None
             if category:
                 category_links.append({"item": item["id"], "category": category, "score": per_label["CATEGORY"]["p"]})
+    driver.execute_query(REMOVE_NER_LINKS, source=NER_SOURCE, database_=database)
     write_rows(driver, WRITE_ITEM_PROFILES, profiles, NER_SOURCE, database)
     write_rows(driver, WRITE_NER_CATEGORIES, category_links, NER_SOURCE, database)
-    report.metrics["ner"] = metrics
+    report.metrics["ner"] = metrics | {"gate": {"min_precision": MIN_PRECISION, "shown_labels": gates}}
     report.counts["items profiled"] = len(profiles)
     report.counts["NER category links"] = len(category_links)
     log.info(

@@ -7,7 +7,18 @@ from pathlib import Path
 from neo4j import Driver
 
 from kg_builder.build import build_graph
-from kg_builder.graph.ontology import HAS_POI, HAS_PROBLEM, ITEM, POI, PREFERS, PROPERTY_VALUE, SATISFY, USER
+from kg_builder.graph.ontology import (
+    HAS_POI,
+    HAS_PROBLEM,
+    ITEM,
+    POI,
+    POI_CANDIDATE,
+    PREFERS,
+    PROPERTY_VALUE,
+    SATISFY,
+    SATISFY_CANDIDATE,
+    USER,
+)
 from kg_builder.graph.predictions import (
     REMOVE_OLD_MINED_POIS,
     REMOVE_OLD_SATISFY,
@@ -15,12 +26,14 @@ from kg_builder.graph.predictions import (
     WRITE_SATISFY,
     replace_predictions,
 )
+from kg_builder.review import apply_decision, list_candidates
 from kg_builder.textual.completion import PREFERS_SOURCE, complete_preferences
 from kg_builder.textual.inference import infer_item_pois
 from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
 
 SOURCE = f"{TEST_PREFIX}model"  # a source of the test's own, so the demo graph's predictions are left alone
 VALUE = f"{TEST_PREFIX}ingredient:test licorice"
+SHOWN = {"label": SATISFY, "predicted": True}
 
 
 def _build(driver: Driver, tmp_path: Path) -> Path:
@@ -41,9 +54,9 @@ def _build(driver: Driver, tmp_path: Path) -> Path:
     return root
 
 
-def _satisfy(driver: Driver) -> dict[str, dict]:
+def _satisfy(driver: Driver, relationship: str = SATISFY) -> dict[str, dict]:
     records = driver.execute_query(
-        f"MATCH (:{PROPERTY_VALUE} {{id: $v}})-[r:{SATISFY}]->(o:{POI}) RETURN o.id AS poi, properties(r) AS r",
+        f"MATCH (:{PROPERTY_VALUE} {{id: $v}})-[r:{relationship}]->(o:{POI}) RETURN o.id AS poi, properties(r) AS r",
         v=VALUE,
     ).records
     return {record["poi"]: record["r"] for record in records}
@@ -54,8 +67,8 @@ def test_predicted_satisfy_is_marked_and_never_overwrites_a_curated_link(
 ) -> None:
     _build(driver, tmp_path)
     rows = [
-        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}fair", "score": 0.7, "context": "c"},
-        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": "甘草舒缓"},
+        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}fair", "score": 0.7, "context": "c", **SHOWN},
+        {"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": "甘草舒缓", **SHOWN},
     ]
     replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, rows, SOURCE)
     links = _satisfy(driver)
@@ -77,7 +90,7 @@ def test_predicted_satisfy_is_marked_and_never_overwrites_a_curated_link(
 
 def test_a_rerun_replaces_earlier_predictions(driver: Driver, clean_test_nodes: None, tmp_path: Path) -> None:
     _build(driver, tmp_path)
-    first = [{"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": ""}]
+    first = [{"value_id": VALUE, "poi_id": f"{TEST_PREFIX}calm", "score": 0.9, "context": "", **SHOWN}]
     replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, first, SOURCE)
     assert replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, first, SOURCE) == (1, 0)  # converges
     assert replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, [], SOURCE) == (0, 1)
@@ -86,7 +99,15 @@ def test_a_rerun_replaces_earlier_predictions(driver: Driver, clean_test_nodes: 
 
 def test_mined_pois_are_candidate_nodes_that_a_rerun_replaces(driver: Driver, clean_test_nodes: None) -> None:
     mined = [
-        {"id": f"{TEST_PREFIX}mined:zh:加绒", "name_zh": "加绒", "name_en": None, "score": 0.8, "evidence": ["a#L1"]}
+        {
+            "id": f"{TEST_PREFIX}mined:zh:加绒",
+            "name_zh": "加绒",
+            "name_en": None,
+            "score": 0.8,
+            "evidence": ["a#L1"],
+            "label": POI,
+            "predicted": True,
+        }
     ]
     replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, mined, SOURCE)
     node = driver.execute_query(f"MATCH (o:{POI} {{id: $id}}) RETURN properties(o) AS o", id=mined[0]["id"]).records[0][
@@ -109,3 +130,46 @@ def test_users_prefer_the_pois_their_problems_need(driver: Driver, clean_test_no
     driver.execute_query(f"MATCH (:{USER} {{id: $u}})-[r:{HAS_PROBLEM}]->() DELETE r", u=user)
     complete_preferences(driver)
     assert driver.execute_query(query, u=user).records == []
+
+
+def _has_poi(driver: Driver) -> set[str]:
+    records = driver.execute_query(
+        f"MATCH (:{ITEM} {{id: $i}})-[:{HAS_POI}]->(o:{POI}) RETURN o.id AS poi", i=f"{TEST_PREFIX}item1"
+    ).records
+    return {record["poi"] for record in records}
+
+
+def test_candidates_below_the_gate_stay_out_of_sight_until_a_curator_accepts_them(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path
+) -> None:
+    _build(driver, tmp_path)
+    calm, fair = f"{TEST_PREFIX}calm", f"{TEST_PREFIX}fair"
+    candidate = {"value_id": VALUE, "poi_id": calm, "score": 0.6, "context": "", "label": SATISFY_CANDIDATE}
+    replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, [candidate | {"predicted": True}], SOURCE)
+    infer_item_pois(driver)
+    assert calm in _satisfy(driver, SATISFY_CANDIDATE) and calm not in _satisfy(driver)
+    assert _has_poi(driver) == {fair}  # a candidate is never a reason for HAS_POI
+    listed = [c for c in list_candidates(driver, ["satisfy"], limit=10_000) if c.subject == VALUE]
+    assert [(c.object, c.shown) for c in listed] == [(calm, False)]
+
+    assert apply_decision(driver, "satisfy", VALUE, calm, "accept") == 1
+    assert _satisfy(driver)[calm]["source"] == "review" and _satisfy(driver)[calm]["predicted"] is False
+    assert calm not in _satisfy(driver, SATISFY_CANDIDATE) and _has_poi(driver) == {fair, calm}
+    assert apply_decision(driver, "satisfy", VALUE, calm, "reject") == 0  # curated now: nothing to reject
+
+
+def test_a_rejected_mined_poi_is_deleted_and_an_accepted_one_becomes_curated(
+    driver: Driver, clean_test_nodes: None
+) -> None:
+    rows = [
+        {"id": f"{TEST_PREFIX}mined:zh:{word}", "name_zh": word, "name_en": None, "score": 0.5, "evidence": []}
+        | {"label": POI_CANDIDATE, "predicted": True}
+        for word in ("加绒", "显瘦")
+    ]
+    replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, rows, SOURCE)
+    keep, drop = (row["id"] for row in rows)
+    assert apply_decision(driver, "poi", keep, "-", "accept") == 1
+    assert apply_decision(driver, "poi", drop, "-", "reject") == 1
+    query = "MATCH (o {id: $id}) RETURN labels(o) AS labels, o.source AS source, o.predicted AS predicted"
+    assert [r.values() for r in driver.execute_query(query, id=keep).records] == [[[POI], "review", False]]
+    assert driver.execute_query(query, id=drop).records == []

@@ -13,6 +13,7 @@ from actions.memory_store import InMemoryGraphStore
 from actions.messages import say
 from actions.ordinals import ordinal_index
 from kg_builder.faq.scoring import bm25_scorer
+from kg_builder.faq.store_ranker import on_text
 
 B02_TITLE = "肌美精,立体浸透保湿面膜（弹力）,4片/盒"
 B06_TITLE = "givenchy/纪梵希小羊皮口红高级定制303/306/325 大理石n25/14"
@@ -303,14 +304,15 @@ def test_ordinals_in_long_runs_of_digits_and_spaces(text: str, index: int | None
     assert ordinal_index(text, 5) == index
 
 
-# --- FAQ fallback (BM25 over the store's FAQs: no trained matcher needed) ---
+# --- FAQ fallback (BM25 over the store's FAQs: no encoder needed) ---
 
-FAQ_THRESHOLD = 10.0  # raw BM25 of the top FAQ among 9 drawn: 12.9-54 for the store questions below, 5.6-7.4 off topic
+FAQ_THRESHOLD = 15.0  # raw BM25 of the language's top FAQ: 22-50 for the store questions below, 10.4 off topic
 
 
 @pytest.fixture(scope="module")
 def faq_assistant(store: InMemoryGraphStore) -> ShoppingAssistant:
-    return ShoppingAssistant(store, faq=FaqAnswerer(store.faqs(), bm25_scorer(), FAQ_THRESHOLD))
+    thresholds = {"zh": FAQ_THRESHOLD, "en": FAQ_THRESHOLD}
+    return ShoppingAssistant(store, faq=FaqAnswerer(store.faqs(), on_text(bm25_scorer()), thresholds))
 
 
 @pytest.mark.parametrize(

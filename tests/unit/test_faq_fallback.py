@@ -1,5 +1,5 @@
-"""The FAQ fallback in process: BM25 over a hand-made FAQ list (no trained model, no graph), and the reply when
-no matcher is trained."""
+"""The FAQ fallback in process: BM25 over a hand-made FAQ list (no encoder, no graph), and the reply when no ranker
+is calibrated."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from actions.entity_linking import EntityLinker
 from actions.faq import FaqAnswerer, FaqFallback
 from actions.messages import say
 from kg_builder.faq.scoring import bm25_scorer
+from kg_builder.faq.store_ranker import on_text
 
 FAQS = [
     {"id": "f1", "question": "怎么退货？", "answer": "七天内可以无理由退货，联系客服即可。", "lang": "zh"},
@@ -22,7 +23,7 @@ FAQS = [
     {"id": "f5", "question": "Which courier do you ship with?", "answer": "UPS by default.", "lang": "en"},
     {"id": "f6", "question": "Can I get an invoice?", "answer": "Yes, add the title to your order note.", "lang": "en"},
 ]
-# BM25 of the top FAQ among the others drawn: about 7 and 17 for the returns questions below, about 3 off topic
+# BM25 of the top FAQ of the language: about 7 and 17 for the returns questions below, about 3.5 off topic
 THRESHOLD = 5.0
 
 
@@ -37,7 +38,7 @@ class FaqOnlyStore:
 
 
 def assistant() -> ShoppingAssistant:
-    answerer = FaqAnswerer(FAQS, bm25_scorer(), THRESHOLD)
+    answerer = FaqAnswerer(FAQS, on_text(bm25_scorer()), {"zh": THRESHOLD, "en": THRESHOLD})
     return ShoppingAssistant(FaqOnlyStore(), linker=EntityLinker([]), faq=answerer)  # type: ignore[arg-type]
 
 
@@ -64,10 +65,10 @@ def test_a_match_below_the_threshold_passes_the_question_to_the_host(question: s
     assert reply.payload["best_faq"] in {faq["id"] for faq in FAQS}
 
 
-def test_without_a_trained_matcher_the_reply_says_the_faq_is_unavailable(tmp_path: Path) -> None:
+def test_without_a_calibrated_ranker_the_reply_says_the_faq_is_unavailable(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        FaqAnswerer.load(FaqOnlyStore(), tmp_path)  # type: ignore[arg-type]
-    fallback = FaqFallback(FaqOnlyStore(), folder=tmp_path)  # type: ignore[arg-type]
+        FaqAnswerer.load(FaqOnlyStore(), tmp_path / "store_ranker.json")  # type: ignore[arg-type]
+    fallback = FaqFallback(FaqOnlyStore(), path=tmp_path / "store_ranker.json")  # type: ignore[arg-type]
     for question, language in (("怎么退货", "zh"), ("How do I return it?", "en")):
         reply = fallback.reply(question, language, None)
         assert reply.text == say("faq_unavailable", language)

@@ -1,4 +1,4 @@
-"""The store FAQs of data/knowledge and the hand-labelled held-out customer questions that are mapped to them."""
+"""The store FAQs (data/catalog/faqs.jsonl) and the hand-labelled held-out customer questions mapped to them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FAQS = ROOT / "data" / "knowledge" / "store_faqs.jsonl"
-CURATED = ROOT / "data" / "catalog" / "faqs.jsonl"
+FAQS = ROOT / "data" / "catalog" / "faqs.jsonl"
 HELDOUT = ROOT / "data" / "knowledge" / "faq_heldout.tsv"
 LANGS = ("zh", "en")
 
@@ -35,14 +34,6 @@ def test_store_faqs_parse_with_unique_ids_in_both_languages() -> None:
     counts = Counter(faq["lang"] for faq in faqs)
     assert set(counts) == set(LANGS)
     assert all(counts[lang] >= 25 for lang in LANGS)
-
-
-def test_store_faqs_keep_the_curated_ids() -> None:
-    curated = [json.loads(line) for line in CURATED.read_text(encoding="utf-8").splitlines() if line.strip()]
-    by_id = {faq["id"]: faq for faq in _faqs()}
-    assert len(curated) == 8
-    for faq in curated:
-        assert by_id[faq["id"]] == faq
 
 
 def test_heldout_parses_with_known_ids_and_both_splits() -> None:

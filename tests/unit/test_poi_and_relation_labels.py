@@ -7,14 +7,8 @@ from pathlib import Path
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.textual.corpus import Sentence
 from kg_builder.textual.phrase_mining import Candidate
-from kg_builder.textual.poi_mining import distant_label, lexicon_labels, split_distant
-from kg_builder.textual.relation_extraction import (
-    HandLabel,
-    PoiMention,
-    ValueMention,
-    find_candidates,
-    training_examples,
-)
+from kg_builder.textual.poi_mining import distant_label, lexicon_labels
+from kg_builder.textual.relation_extraction import PoiMention, ValueMention, find_candidates
 from tests.conftest import mini_catalog
 
 
@@ -35,13 +29,6 @@ def test_curated_poi_names_win_over_negative_lexicons(tmp_path: Path) -> None:
     assert distant_label(_candidate("没见过"), labels) is None
 
 
-def test_distant_examples_are_balanced_and_split() -> None:
-    labelled = [(_candidate(f"正{i}"), 1) for i in range(10)] + [(_candidate(f"负{i}"), 0) for i in range(100)]
-    train, validation = split_distant(labelled, negatives_per_positive=3, validation_share=0.25)
-    assert len(train) + len(validation) == 40
-    assert sum(e.label for e in train + validation) == 10
-
-
 def _mentions() -> tuple[list[ValueMention], list[PoiMention]]:
     values = [
         ValueMention("efficacy:moisturizing", "efficacy", ("补水", "moisturizing")),
@@ -60,14 +47,3 @@ def test_candidates_come_from_co_occurrence_and_shared_words() -> None:
     assert ("origin:japan", "breathable") in candidates
     assert candidates[("efficacy:moisturizing", "moisturizing")].context == ""  # shares 补水 / moisturizing
     assert ("efficacy:moisturizing", "breathable") not in candidates
-
-
-def test_held_out_pairs_are_never_trained_on() -> None:
-    values, pois = _mentions()
-    candidates = find_candidates(values, pois, [Sentence("日本纯棉透气", "zh", "a")])
-    curated = {("efficacy:moisturizing", "moisturizing"), ("material:cotton", "breathable")}
-    held = {(h.value_id, h.poi_id) for h in [HandLabel("material:cotton", "breathable", 1)]}
-    examples = training_examples(candidates, values, pois, curated, held)
-    texts = {(e.text.split(" (")[0], e.pair.split(" | ")[0], e.label) for e in examples}
-    assert ("补水 / moisturizing", "补水保湿 / moisturizing", 1) in texts
-    assert not any(text.startswith("纯棉") and pair.startswith("透气") for text, pair, _ in texts)
