@@ -8,6 +8,7 @@ from __future__ import annotations
 import abc
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +43,19 @@ def warn_if_faq_missing(path: Path = RANKER_FILE) -> bool:
 warn_if_faq_missing()
 
 
+def encode_query(text: str) -> Sequence[float]:
+    """A shopper's words as an e5 query vector (the encoder loads on the first search, not at start-up; the message
+    is not kept in the embedding cache)."""
+    from kg_builder.textmodels.encoder import text_encoder
+
+    return text_encoder().query(text, cache=False)
+
+
 def assistant() -> ShoppingAssistant:
     """One assistant per action-server process, created once the graph is reachable."""
     global _assistant
     if _assistant is None:
-        _assistant = ShoppingAssistant(shared_store())
+        _assistant = ShoppingAssistant(shared_store(), encode=encode_query)
     return _assistant
 
 

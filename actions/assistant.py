@@ -18,7 +18,7 @@ from actions.language import detect_language
 from actions.messages import say
 from actions.recommendation import Recommender
 from actions.reply import Reply
-from actions.retrieval import ItemRetriever
+from actions.retrieval import ItemRetriever, QueryEncoder
 from actions.video import VideoMaker
 
 __all__ = ["MAX_MESSAGE_CHARS", "Reply", "ShoppingAssistant"]
@@ -41,12 +41,18 @@ def bounded(turn: Turn) -> Turn:
 
 class ShoppingAssistant:
     """Turn logic over a store; no Rasa types here, so tests call it directly. Without an FAQ answerer, the
-    trained matcher is loaded on the first FAQ question."""
+    calibrated ranker is set up on the first FAQ question; with `encode` (a query's vector), search is semantic too."""
 
-    def __init__(self, store: GraphStore, linker: EntityLinker | None = None, faq: FaqAnswerer | None = None) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        linker: EntityLinker | None = None,
+        faq: FaqAnswerer | None = None,
+        encode: QueryEncoder | None = None,
+    ) -> None:
         self._store = store
         self._linker = linker or EntityLinker.from_store(store)
-        self._retriever = ItemRetriever(store, self._linker)
+        self._retriever = ItemRetriever(store, self._linker, encode=encode)
         self._recommender = Recommender(store)
         self._videos = VideoMaker(store)
         self._faq = FaqFallback(store, faq)

@@ -52,7 +52,7 @@ class FaqAnswerer:
             logger.warning("the FAQs changed since %s was calibrated: run `python -m kg_builder faq` again", path)
         from kg_builder.textmodels.encoder import text_encoder
 
-        return cls(faqs, FaqRanker(text_encoder()), calibration["thresholds"])
+        return cls(faqs, FaqRanker(text_encoder(), cache_questions=False), calibration["thresholds"])
 
     def best(self, text: str, language: str) -> FaqMatch | None:
         """The top FAQ (None when there are no FAQs or no text)."""

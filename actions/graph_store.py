@@ -1,10 +1,12 @@
 """Read-only access to the MKG for the assistant: the `GraphStore` protocol and its Neo4j implementation, named
 Cypher queries (parameters only, labels and relationship types from kg_builder.graph.ontology) and typed results.
+Items whose category the build's check doubts (`category_doubt`) are never listed or recommended.
 
 actions/memory_store.py implements the same protocol in plain Python from the catalog files, for tests."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +25,7 @@ from kg_builder.graph.ontology import (
     IMAGE,
     IN_CATEGORY,
     ITEM,
+    ITEM_INDEX,
     ITEM_SEARCH_INDEX,
     NEED,
     OF_BRAND,
@@ -44,7 +47,8 @@ RETURN labels(n)[0] AS label, n.id AS id,
 
 ITEMS_BY_FILTER = f"""
 MATCH (i:{ITEM})
-WHERE ($category IS NULL OR EXISTS {{ (i)-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $category}}) }})
+WHERE NOT coalesce(i.category_doubt, false)
+  AND ($category IS NULL OR EXISTS {{ (i)-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $category}}) }})
   AND ($brand IS NULL OR EXISTS {{ (i)-[:{OF_BRAND}]->(:{BRAND} {{id: $brand}}) }})
 RETURN i.id AS id
 ORDER BY i.id
@@ -52,7 +56,22 @@ LIMIT $limit"""
 
 ITEMS_BY_TEXT = f"""
 CALL db.index.fulltext.queryNodes('{ITEM_SEARCH_INDEX}', $query, {{limit: $limit}}) YIELD node, score
+WHERE NOT coalesce(node.category_doubt, false)
 RETURN node.id AS id, score"""
+
+# Semantic search: the items nearest a query's vector (the vector index the build fills, ITEM_INDEX), and the
+# similarity of given items to it.
+ITEMS_BY_VECTOR = f"""
+CALL db.index.vector.queryNodes('{ITEM_INDEX}', $limit, $query) YIELD node, score
+WHERE NOT coalesce(node.category_doubt, false)
+RETURN node.id AS id, score"""
+
+ITEM_VECTOR_SIMILARITIES = f"""
+UNWIND $ids AS item_id
+MATCH (i:{ITEM} {{id: item_id}}) WHERE i.embedding IS NOT NULL
+RETURN i.id AS id, vector.similarity.cosine(i.embedding, $query) AS score"""
+
+HAS_ITEM_INDEX = "SHOW VECTOR INDEXES YIELD name WHERE name = $name RETURN count(*) > 0 AS found"
 
 # What an item is, by semantic type, for the enhanced similarity of retrieval: NER mentions of its title
 # ("BRAND:名果记", "CATEGORY:面膜贴"), its category and brand names, its property values.
@@ -123,6 +142,7 @@ CALL () {{
   RETURN null AS s, null AS p, o
 }}
 MATCH (o)<-[sat:{SATISFY}]-(v:{PROPERTY_VALUE})<-[:{HAS_PROPERTY}]-(i:{ITEM})
+WHERE NOT coalesce(i.category_doubt, false)
 WITH i, s, p, o, v, coalesce(sat.predicted, false) AS predicted
 ORDER BY predicted, coalesce(s.id, ''), coalesce(p.id, ''), o.id, v.id
 WITH i, collect({{scenario_zh: s.name_zh, scenario_en: s.name_en, problem_zh: p.name_zh, problem_en: p.name_en,
@@ -239,6 +259,14 @@ class GraphStore(Protocol):
         """Full-text scores of items for an escaped Lucene query (an OR of quoted words)."""
         ...
 
+    def items_by_vector(self, vector: Sequence[float], limit: int = 50) -> dict[str, float]:
+        """Cosine similarity of the nearest items to a query vector ({} when the graph has no item vectors)."""
+        ...
+
+    def vector_similarities(self, vector: Sequence[float], ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the given items (those with a vector) to a query vector."""
+        ...
+
     def item_profiles(self, ids: list[str]) -> list[dict[str, Any]]:
         """Title, NER mentions, category and brand names and property values of items (ITEM_PROFILES)."""
         ...
@@ -266,6 +294,7 @@ class Neo4jGraphStore:
     def __init__(self, driver: Driver, database: str = "neo4j") -> None:
         self._driver = driver
         self._database = database
+        self._has_item_index: bool | None = None  # asked once: a graph built without the learned stages has none
 
     def _run(self, cypher: str, **params: Any) -> list[dict[str, Any]]:
         try:
@@ -303,6 +332,20 @@ class Neo4jGraphStore:
     def items_by_text(self, lucene_query: str, limit: int = 50) -> dict[str, float]:
         """Full-text scores of items for an escaped Lucene query."""
         rows = self._run(ITEMS_BY_TEXT, query=lucene_query, limit=limit)
+        return {row["id"]: row["score"] for row in rows}
+
+    def items_by_vector(self, vector: Sequence[float], limit: int = 50) -> dict[str, float]:
+        """Cosine similarity of the nearest items to a query vector, from the vector index."""
+        if self._has_item_index is None:
+            self._has_item_index = bool(self._run(HAS_ITEM_INDEX, name=ITEM_INDEX)[0]["found"])
+        if not self._has_item_index:
+            return {}
+        rows = self._run(ITEMS_BY_VECTOR, query=list(vector), limit=limit)
+        return {row["id"]: row["score"] for row in rows}
+
+    def vector_similarities(self, vector: Sequence[float], ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the given items (those with a vector) to a query vector."""
+        rows = self._run(ITEM_VECTOR_SIMILARITIES, query=list(vector), ids=ids)
         return {row["id"]: row["score"] for row in rows}
 
     def item_profiles(self, ids: list[str]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from actions.graph_store import ItemCard, ItemSummary, PropertyValue
 from actions.language import has_cjk
 from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.config import PATHS
+from kg_builder.graph.item_vectors import item_text
 from kg_builder.graph.ontology import BRAND, CATEGORY, POI, PROBLEM, PROPERTY, SCENARIO
 from kg_builder.textual.inference import RULE_SOURCE
 
@@ -61,7 +62,9 @@ def _phrases(lucene_query: str) -> list[list[str]]:
 class InMemoryGraphStore:
     """The MKG of a catalog in dictionaries; implements actions.graph_store.GraphStore."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, encoder: Any = None) -> None:
+        """`encoder` (a kg_builder.textmodels.encoder.CachedEncoder) embeds the item texts for semantic search, as
+        the build does; without one, the store has no item vectors (as a graph built without the learned stages)."""
         rows = catalog.rows
         self._named = {label: _by_id(rows.get(kind, [])) for label, kind in _NAMED_KINDS.items()}
         self._named[BRAND] = _by_id(rows.get("brands", []))
@@ -88,11 +91,13 @@ class InMemoryGraphStore:
             item_id: (tokens(item["title"]), tokens(item.get("search_text") or ""))
             for item_id, item in self._items.items()
         }
+        self._encoder = encoder
+        self._vectors: dict[str, Any] | None = None  # item id -> vector, embedded on first use
 
     @classmethod
-    def from_catalog(cls, root: Path = PATHS.catalog) -> InMemoryGraphStore:
+    def from_catalog(cls, root: Path = PATHS.catalog, encoder: Any = None) -> InMemoryGraphStore:
         """The store of the catalog folder `root` (the demo catalog by default), read and checked by load_catalog."""
-        return cls(load_catalog(root))
+        return cls(load_catalog(root), encoder)
 
     # --- filling, as kg_builder/graph/writer.py and kg_builder/textual/inference.py write the graph ---
 
@@ -265,6 +270,41 @@ class InMemoryGraphStore:
                     scores[item_id] = scores.get(item_id, 0.0) + idf * found * (BM25_K1 + 1) / (found + norm)
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
         return dict(ranked)
+
+    def _item_vectors(self) -> dict[str, Any]:
+        """Each item's vector of kg_builder.graph.item_vectors.item_text, as the build writes them."""
+        if self._vectors is None:
+            self._vectors = {}
+            if self._encoder is not None and self._items:
+                ids = sorted(self._items)
+                texts = [item_text(self._text_row(item_id)) for item_id in ids]
+                self._vectors = dict(zip(ids, self._encoder.passages(texts), strict=True))
+        return self._vectors
+
+    def _text_row(self, item_id: str) -> dict[str, Any]:
+        """An item as ITEM_TEXTS returns it."""
+        item = self._items[item_id]
+        category = self._named[CATEGORY][item["category"]]
+        brand = self._named[BRAND].get(item["brand"]) if item["brand"] else None
+        return {
+            "title": item["title"],
+            "categories": [f"{category['name_zh']} / {category['name_en']}"],
+            "brands": [brand.get("name_zh") or brand["name"]] if brand else [],
+            "values": [
+                [position, value.get("name_zh") or value["value"], value.get("name_en")]
+                for position, value in self._values_of(item_id)
+            ],
+        }
+
+    def items_by_vector(self, vector: Sequence[float], limit: int = 50) -> dict[str, float]:
+        """Cosine similarity of the nearest items to a query vector (exact search; vectors are unit length)."""
+        scores = self.vector_similarities(vector, list(self._item_vectors()))
+        return dict(sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))[:limit])
+
+    def vector_similarities(self, vector: Sequence[float], ids: list[str]) -> dict[str, float]:
+        """Cosine similarity of the given items (those with a vector) to a query vector."""
+        vectors = self._item_vectors()
+        return {item_id: float(vectors[item_id] @ vector) for item_id in ids if item_id in vectors}
 
     def item_profiles(self, ids: list[str]) -> list[dict[str, Any]]:
         """Title, NER mentions (none here), category and brand names and property values of items."""

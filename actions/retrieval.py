@@ -1,11 +1,15 @@
 """Item retrieval: entities and words of a query -> a ranked list of items from the graph.
 
-Candidates come from the linked category/brand (a hard filter) or else from the full-text index; they are ranked
-by the enhanced similarity (actions/similarity.py), ties broken by the full-text score."""
+Candidates come from the linked category/brand (a hard filter) or else from the full-text index and, with a query
+encoder, the nearest items of the vector index (semantic search: synonyms and needs that no title spells out).
+Without an encoder they are ranked by the enhanced similarity (actions/similarity.py), ties broken by the full-text
+score; with one, by the weighted reciprocal ranks of the enhanced similarity, the vector similarity and the
+full-text score (`Fusion`, chosen on the dev half of the judged queries by benchmarks/retrieval.py)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import jieba
@@ -26,6 +30,23 @@ STOPWORDS = frozenset(
     "我 我们 你 你们 想 要 看 看看 一下 下 有 没有 有没有 吗 呢 吧 的 了 给 请 帮 找 找找 推荐 这 那 这个 那个 "
     "这款 那款 什么 哪些 一些 些 个 款 买 商品 东西 想要 能 可以 展示 瞧瞧".split()
 )
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the three rankings are fused: score = sum of weight / (k + rank); vector-only candidates (no word and no
+    linked entity in common) need at least `vector_min` cosine similarity."""
+
+    enhanced: float = 1.0
+    vector: float = 1.0
+    text: float = 0.5
+    k: float = 10.0
+    vector_min: float = 0.80
+    vector_candidates: int = 20
+
+
+DEFAULT_FUSION = Fusion()
+QueryEncoder = Callable[[str], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -73,11 +94,21 @@ def _too_short(word: str) -> bool:
 class ItemRetriever:
     """Ranks items for a query: category/brand filters from linked entities, full-text score for the words."""
 
-    def __init__(self, store: GraphStore, linker: EntityLinker, enhanced: bool = True) -> None:
-        """`enhanced=False` ranks by the full-text score alone (the baseline of benchmarks/retrieval.py)."""
+    def __init__(
+        self,
+        store: GraphStore,
+        linker: EntityLinker,
+        enhanced: bool = True,
+        encode: QueryEncoder | None = None,
+        fusion: Fusion = DEFAULT_FUSION,
+    ) -> None:
+        """`enhanced=False` ranks by the full-text score alone (the baseline of benchmarks/retrieval.py); `encode`
+        (a query's vector) adds semantic search."""
         self._store = store
         self._linker = linker
         self._enhanced = enhanced
+        self._encode = encode
+        self._fusion = fusion
 
     def understand(self, text: str, category: str | None = None, brand: str | None = None) -> SearchQuery:
         """Resolve NLU entity values to ids, or find the entities in the text when NLU gave none; type the query's
@@ -102,13 +133,36 @@ class ItemRetriever:
     def search(self, query: SearchQuery, limit: int = MAX_RESULTS) -> list[ItemSummary]:
         """The best items first; empty when nothing fits."""
         text_scores = self._text_scores(query.text)
+        vector = self._encode(query.text) if self._encode is not None and content_words(query.text) else None
+        vector_scores: dict[str, float] = {}
         if query.category or query.brand:
             candidates = self._store.items_by_filter(query.category, query.brand)
+            if vector is not None:
+                vector_scores = self._store.vector_similarities(vector, candidates)
         else:
-            candidates = list(text_scores)
+            if vector is not None:
+                nearest = self._store.items_by_vector(vector, self._fusion.vector_candidates)
+                vector_scores = {i: score for i, score in nearest.items() if score >= self._fusion.vector_min}
+                vector_scores |= self._store.vector_similarities(vector, [i for i in text_scores if i not in nearest])
+            candidates = list(dict.fromkeys([*text_scores, *vector_scores]))
         similarity = self.similarities(query, candidates) if self._enhanced else dict.fromkeys(candidates, 0.0)
-        ranked = sorted(candidates, key=lambda item_id: (-similarity[item_id], -text_scores.get(item_id, 0.0), item_id))
+        if vector_scores:
+            ranked = self._fused(candidates, similarity, vector_scores, text_scores)
+        else:
+            ranked = sorted(candidates, key=lambda i: (-similarity[i], -text_scores.get(i, 0.0), i))
         return distinct_titles(self._store.summaries(ranked[: limit * 2]))[:limit]
+
+    def _fused(self, candidates: list[str], *rankings: dict[str, float]) -> list[str]:
+        """Candidates by the weighted reciprocal ranks of the enhanced, vector and full-text scores (equal scores
+        share a rank; a candidate without a score ranks last in that ranking)."""
+        fusion = self._fusion
+        fused = dict.fromkeys(candidates, 0.0)
+        for weight, scores in zip((fusion.enhanced, fusion.vector, fusion.text), rankings, strict=True):
+            distinct = sorted({scores.get(i, float("-inf")) for i in candidates}, reverse=True)
+            rank_of = {score: rank for rank, score in enumerate(distinct, start=1)}
+            for item_id in candidates:
+                fused[item_id] += weight / (fusion.k + rank_of[scores.get(item_id, float("-inf"))])
+        return sorted(candidates, key=lambda i: (-fused[i], i))
 
     def similarities(self, query: SearchQuery, item_ids: list[str]) -> dict[str, float]:
         """The enhanced similarity of the query to each item (0 for items the graph does not know)."""

@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import time
+from pathlib import Path
 from typing import Any
 
 from kg_builder.catalog.loader import load_catalog
@@ -71,7 +72,72 @@ def satisfy_quality() -> dict[str, Any]:
     return figures | {"encoder": encoder.info.as_dict()}
 
 
-PARTS = {"faq": faq_quality, "poi_mining": poi_quality, "satisfy": satisfy_quality}
+def catalog_quality() -> dict[str, Any]:
+    """The category check of harvested items, on data/knowledge/category_labels.tsv: the precision of the categories
+    of the test items it keeps in search (`category_precision`), against the harvest's own (`precision_unchecked`)."""
+    from kg_builder.catalog.category_check import category_checker, read_category_labels
+    from kg_builder.textual.ner import recognise, train_or_load_ner
+
+    encoder = text_encoder()
+    catalog = load_catalog(PATHS.catalog)
+    ner_zh, _ = train_or_load_ner("zh", PATHS.shared_data, PATHS.models / "kg" / "ner-zh", progress=False)
+
+    def product_words(title: str, lang: str) -> list[str]:
+        return [text for text, label in recognise(ner_zh, title, lang) if label == "CATEGORY"] if lang == "zh" else []
+
+    labels = read_category_labels(PATHS.knowledge / "category_labels.tsv")
+    classifier, _ = category_checker(encoder, catalog.rows["items"], catalog.rows["categories"], labels, product_words)
+    report = classifier.report
+    test = [row for row in labels if row.split == "test"]
+    figures = {
+        "category_precision": report["test_precision"],
+        "sampled_items": len(test),
+        "kept_share_of_right_items": report["test_recall"],
+        "precision_unchecked": round(sum(row.label for row in test) / len(test), 3),
+        "labelled_items": len(labels),
+        "check": report,
+    }
+    print(f"catalog: {figures}")
+    return figures | {"encoder": encoder.info.as_dict()}
+
+
+def nlu_quality() -> dict[str, Any]:
+    """The assistant's NLU (config.yml): Rasa's 3-fold cross-validation on data/nlu, run in the Rasa environment,
+    and the overlap of the held-out sentences and test-story turns with training (0 by tests/unit/test_nlu_data.py)."""
+    import subprocess
+    import tempfile
+
+    from kg_builder.nlu_data import nlu_sentences, story_user_turns, training_sentences
+
+    training = training_sentences(PATHS.nlu)
+    held_out = nlu_sentences(PATHS.repo / "tests" / "nlu" / "test_nlu.yml")
+    turns = story_user_turns(PATHS.repo / "tests" / "stories")
+    rasa = PATHS.repo / ".venv-rasa" / "bin" / "rasa"
+    command = [str(rasa), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation"]
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run([*command, "--folds", "3", "--out", out], cwd=PATHS.repo, check=True)
+        report = json.loads((Path(out) / "intent_report.json").read_text())
+    per_intent = {name: round(v["f1-score"], 3) for name, v in report.items() if isinstance(v, dict) and "support" in v}
+    figures = {
+        "cv_intent_accuracy": round(report["accuracy"], 3),
+        "cv_intent_f1": round(report["weighted avg"]["f1-score"], 3),
+        "cv_intent_f1_per_intent": {k: v for k, v in per_intent.items() if not k.endswith("avg")},
+        "heldout_overlap_with_training": len(set(held_out) & training),
+        "story_turn_overlap_with_training": len(set(turns) & training),
+        "training_sentences": len(training),
+        "command": " ".join([*command, "--folds", "3"]),
+    }
+    print(f"nlu: {figures}")
+    return figures
+
+
+PARTS = {
+    "faq": faq_quality,
+    "poi_mining": poi_quality,
+    "satisfy": satisfy_quality,
+    "catalog": catalog_quality,
+    "nlu": nlu_quality,
+}
 
 
 def main() -> None:

@@ -1,117 +1,168 @@
-"""Item retrieval quality: the enhanced similarity (words + semantic types) against full-text ranking alone.
+"""Item retrieval on hand-judged shopper queries: today's ranking against the one with semantic search fused in.
 
     python benchmarks/retrieval.py
 
-Queries are made from the graph: for each category and property value that some but not all of the category's
-items have, "<value><category>" in Chinese and "<value> <category>" in English (e.g. "红色T恤", "red T-shirt").
-An item is relevant when it is in that category and has that value. Both rankers see the same candidates (the
-category's items, found by the linker); only the order differs. Prints P@1, MRR and R@5 and writes
-benchmarks/results/retrieval.json.
+Queries and grades: data/knowledge/retrieval_judgements.tsv (262 queries in Chinese, English and mixed, written as
+shoppers type them, each item graded 2 / 1 / 0 by reading it; see the file's header). Rankers, on the graph that
+`make graph` built (read only):
+- before: the assistant without a query encoder (linked category/brand or full-text candidates, the enhanced
+  similarity, the full-text score);
+- after: the same with the e5 vector index fused in (actions.retrieval.Fusion); its settings are chosen by nDCG@5 on
+  the dev queries from a small grid (a query for something the catalog does not have counts 1 when answered with an
+  empty list, else 0), and the test queries report.
+nDCG@5 uses gains 2^grade - 1 over the ideal order of every judged item; P@1 counts a top item of grade >= 1 (and
+`exact_p1` one of grade 2); both average over the queries with a relevant item. Queries for things the catalog does
+not have report the share answered with an empty list. Writes benchmarks/results/retrieval.json and the `retrieval`
+section of benchmarks/results/quality.json.
 """
 
 from __future__ import annotations
 
+import csv
+import itertools
 import json
+import math
 import platform
 import time
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any
 
-from neo4j import Driver
 from tqdm import tqdm
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore, Neo4jGraphStore
-from actions.retrieval import ItemRetriever
+from actions.retrieval import DEFAULT_FUSION, Fusion, ItemRetriever
 from kg_builder.config import PATHS, Neo4jSettings, connect
-from kg_builder.graph.ontology import CATEGORY, HAS_PROPERTY, IN_CATEGORY, ITEM, PROPERTY_VALUE
+from kg_builder.textmodels.encoder import text_encoder
 
 RESULTS = PATHS.benchmark_results
+JUDGEMENTS = PATHS.knowledge / "retrieval_judgements.tsv"
 CUTOFF = 5
-
-VALUE_QUERIES = f"""
-MATCH (c:{CATEGORY})<-[:{IN_CATEGORY}]-(i:{ITEM})-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})
-WITH c, v, collect(DISTINCT i.id) AS relevant
-MATCH (c)<-[:{IN_CATEGORY}]-(all:{ITEM})
-WITH c, v, relevant, count(DISTINCT all) AS in_category
-WHERE size(relevant) < in_category
-RETURN c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,
-       v.name_zh AS value_zh, v.name_en AS value_en, relevant
-ORDER BY c.id, v.id"""
+GRID = {"vector": (0.5, 1.0, 2.0), "text": (0.0, 0.5), "vector_min": (0.80, 0.83, 0.86, 0.89)}
 
 
 @dataclass(frozen=True)
-class Query:
+class JudgedQuery:
+    query_id: str
+    lang: str
+    split: str
     text: str
-    language: str
-    category: str
-    relevant: frozenset[str]
+    grades: dict[str, int]  # item id -> grade > 0 (empty: the catalog has nothing for it)
 
 
-def make_queries(driver: Driver, database: str) -> list[Query]:
-    """One query per language with names for both the value and the category (see the module docstring)."""
-    queries = []
-    for row in driver.execute_query(VALUE_QUERIES, database_=database).records:
-        relevant = frozenset(row["relevant"])
-        if row["value_zh"] and row["category_zh"]:
-            queries.append(Query(f"{row['value_zh']}{row['category_zh']}", "zh", row["category"], relevant))
-        if row["value_en"] and row["category_en"]:
-            queries.append(Query(f"{row['value_en']} {row['category_en']}", "en", row["category"], relevant))
-    return queries
+def read_judgements() -> list[JudgedQuery]:
+    lines = [line for line in JUDGEMENTS.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    grades: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(dict)
+    header = ["query_id", "lang", "split", "query", "item_id", "grade"]
+    for row in csv.DictReader(lines, fieldnames=header, delimiter="\t", quoting=csv.QUOTE_NONE):
+        key = (row["query_id"], row["lang"], row["split"], row["query"])
+        if row["item_id"] != "-" and int(row["grade"]) > 0:
+            grades[key][row["item_id"]] = int(row["grade"])
+        else:
+            grades.setdefault(key, {})
+    return [JudgedQuery(*key, found) for key, found in sorted(grades.items())]
 
 
-def _scores(ranked: list[str], relevant: frozenset[str]) -> tuple[float, float, float]:
-    """P@1, reciprocal rank and recall at CUTOFF of one ranking."""
-    rank = next((n for n, item_id in enumerate(ranked, 1) if item_id in relevant), None)
-    p_at_1 = 1.0 if rank == 1 else 0.0
-    recall = len(relevant.intersection(ranked[:CUTOFF])) / min(len(relevant), CUTOFF)
-    return p_at_1, (1.0 / rank if rank else 0.0), recall
+def ndcg(ranked: list[str], grades: dict[str, int], cutoff: int = CUTOFF) -> float:
+    dcg = sum((2 ** grades.get(item, 0) - 1) / math.log2(rank + 2) for rank, item in enumerate(ranked[:cutoff]))
+    ideal = sorted(grades.values(), reverse=True)[:cutoff]
+    best = sum((2**grade - 1) / math.log2(rank + 2) for rank, grade in enumerate(ideal))
+    return dcg / best if best else 0.0
 
 
-def evaluate(store: GraphStore, queries: list[Query]) -> dict[str, Any]:
-    """Mean P@1, MRR, R@5 per ranker and language."""
-    linker = EntityLinker.from_store(store)
-    rankers = {"full-text": ItemRetriever(store, linker, enhanced=False), "enhanced": ItemRetriever(store, linker)}
-    sums: dict[tuple[str, str], list[float]] = {}
-    linked = 0
-    for query in tqdm(queries, desc="retrieval queries", unit="query"):
-        for name, ranker in rankers.items():
-            understood = ranker.understand(query.text)
-            if name == "enhanced":
-                linked += understood.category == query.category
-            ranked = [item.id for item in ranker.search(understood, limit=50)]
-            for language in (query.language, "all"):
-                total = sums.setdefault((name, language), [0.0, 0.0, 0.0, 0.0])
-                for index, value in enumerate(_scores(ranked, query.relevant)):
-                    total[index] += value
-                total[3] += 1
-    results: dict[str, Any] = {"queries": len(queries), "category_linked": linked}
-    for (name, language), (p1, mrr, recall, count) in sorted(sums.items()):
-        results.setdefault(name, {})[language] = {
-            "P@1": round(p1 / count, 3),
-            "MRR": round(mrr / count, 3),
-            f"R@{CUTOFF}": round(recall / count, 3),
-            "queries": int(count),
+def measure(retriever: ItemRetriever, queries: list[JudgedQuery]) -> dict[str, Any]:
+    """nDCG@5 and P@1 over the queries with relevant items, per language and all; empty answers to the others."""
+    per_lang: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    empty_answers, no_match = 0, 0
+    for query in queries:
+        ranked = [item.id for item in retriever.search(retriever.understand(query.text), limit=CUTOFF)]
+        if not query.grades:
+            no_match += 1
+            empty_answers += not ranked
+            continue
+        top = query.grades.get(ranked[0], 0) if ranked else 0
+        figures = (ndcg(ranked, query.grades), float(top >= 1), float(top == 2))
+        per_lang[query.lang].append(figures)
+        per_lang["all"].append(figures)
+    report: dict[str, Any] = {
+        lang: {
+            "ndcg5": round(sum(f[0] for f in rows) / len(rows), 3),
+            "p1": round(sum(f[1] for f in rows) / len(rows), 3),
+            "exact_p1": round(sum(f[2] for f in rows) / len(rows), 3),
+            "queries": len(rows),
         }
-    return results
+        for lang, rows in sorted(per_lang.items())
+    }
+    report["no_match_queries"] = no_match
+    report["no_match_answered_empty"] = empty_answers
+    report["objective"] = round((sum(f[0] for f in per_lang["all"]) + empty_answers) / max(len(queries), 1), 4)
+    return report
+
+
+def choose_fusion(store: GraphStore, linker: EntityLinker, encode: Any, dev: list[JudgedQuery]) -> Fusion:
+    """The grid's settings with the best objective on the dev queries: nDCG@5, and 1 / 0 for a query the catalog
+    has nothing for that is answered with nothing / something."""
+    best: tuple[float, Fusion] | None = None
+    grid = list(itertools.product(*GRID.values()))
+    for values in tqdm(grid, desc="fusion settings (dev)", unit="setting"):
+        fusion = replace(DEFAULT_FUSION, **dict(zip(GRID, values, strict=True)))
+        score = measure(ItemRetriever(store, linker, encode=encode, fusion=fusion), dev)["objective"]
+        if best is None or score > best[0]:
+            best = (score, fusion)
+    assert best is not None
+    return best[1]
 
 
 def main() -> None:
     settings = Neo4jSettings.from_env()
     started = time.perf_counter()
+    queries = read_judgements()
+    dev = [q for q in queries if q.split == "dev"]
+    test = [q for q in queries if q.split == "test"]
+    encoder = text_encoder()
     with connect(settings) as driver:
-        queries = make_queries(driver, settings.database)
-        results = evaluate(Neo4jGraphStore(driver, settings.database), queries)
-    results["seconds"] = round(time.perf_counter() - started, 1)
-    results["machine"] = f"{platform.processor() or platform.machine()}, {platform.python_version()}"
-    print(
-        f"{results['queries']} queries ({results['category_linked']} with the category linked), {results['seconds']} s"
-    )
-    for name in ("full-text", "enhanced"):
-        for language, figures in results[name].items():
-            print(f"{name:10s} {language:4s} " + "  ".join(f"{k} {v}" for k, v in figures.items()))
+        store = Neo4jGraphStore(driver, settings.database)
+        linker = EntityLinker.from_store(store)
+        fusion = choose_fusion(store, linker, encoder.query, dev)
+        before = measure(ItemRetriever(store, linker), test)
+        after = measure(ItemRetriever(store, linker, encode=encoder.query, fusion=fusion), test)
+        dev_figures = {
+            "before": measure(ItemRetriever(store, linker), dev)["all"],
+            "after": measure(ItemRetriever(store, linker, encode=encoder.query, fusion=fusion), dev)["all"],
+        }
+    results = {
+        "judged_queries": len(queries),
+        "test_queries": len(test),
+        "dev_queries": len(dev),
+        "fusion": fusion.__dict__,
+        "encoder": encoder.info.as_dict(),
+        "test": {"before": before, "after": after},
+        "dev": dev_figures,
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": f"{platform.processor() or platform.machine()}, {platform.python_version()}",
+    }
+    for name, figures in results["test"].items():
+        for lang in ("zh", "en", "mixed", "all"):
+            if lang in figures:
+                print(f"test {name:6s} {lang:5s} " + "  ".join(f"{k} {v}" for k, v in figures[lang].items()))
+        print(f"test {name:6s} no-match queries answered with nothing: {figures['no_match_answered_empty']}"
+              f"/{figures['no_match_queries']}")  # fmt: skip
+    print(f"fusion chosen on dev: {fusion}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "retrieval.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    quality_path = RESULTS / "quality.json"
+    quality = json.loads(quality_path.read_text()) if quality_path.is_file() else {}
+    quality["retrieval"] = {
+        "judged_queries": len(queries),
+        "test_queries": before["all"]["queries"],
+        "ndcg5_before": before["all"]["ndcg5"],
+        "ndcg5_after": after["all"]["ndcg5"],
+        "p1_before": before["all"]["p1"],
+        "p1_after": after["all"]["p1"],
+        "command": "python benchmarks/retrieval.py",
+    }
+    quality_path.write_text(json.dumps(quality, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

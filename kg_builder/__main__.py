@@ -68,7 +68,7 @@ def _review(args: argparse.Namespace) -> int:
     decisions = PATHS.knowledge / DECISIONS_FILE
     with _graph() as (driver, database):
         if args.action == "list":
-            kinds = [args.kind] if args.kind else ["poi", "satisfy"]
+            kinds = [args.kind] if args.kind else ["poi", "satisfy", "category"]
             found = list_candidates(driver, kinds, shown=args.shown, limit=args.limit, database=database)
             for c in found:
                 state = "shown" if c.shown else "candidate"
@@ -76,8 +76,10 @@ def _review(args: argparse.Namespace) -> int:
                 print(f"{c.kind}\t{c.subject}\t{c.object}\t{score}\t{state}\t{c.text}\t{(c.evidence or '')[:80]}")
             print(f"review: {len(found)} listed; decide with: python -m kg_builder review accept|reject KIND ID [POI]")
             return 0
-        if not args.kind or not args.subject or (args.kind == "satisfy") != bool(args.object):
-            print("error: accept/reject need KIND SUBJECT, and OBJECT (the POI id) for satisfy", file=sys.stderr)
+        if not args.kind or not args.subject or (args.kind == "poi") == bool(args.object):
+            print(
+                "error: accept/reject need KIND ID, and the POI or category id for satisfy or category", file=sys.stderr
+            )
             return 2
         obj = args.object or "-"
         changed = apply_decision(driver, args.kind, args.subject, obj, args.action, database)
@@ -277,9 +279,9 @@ COMMANDS: dict[str, Command] = {
         _review,
         (
             option("action", choices=["list", "accept", "reject"]),
-            option("kind", nargs="?", choices=["poi", "satisfy"], help="poi or satisfy"),
-            option("subject", nargs="?", help="the mined POI's id, or the value id of a SATISFY link"),
-            option("object", nargs="?", help="the POI id of a SATISFY link"),
+            option("kind", nargs="?", choices=["poi", "satisfy", "category"], help="poi, satisfy or category"),
+            option("subject", nargs="?", help="the mined POI's id, the value id of a SATISFY link, or an item id"),
+            option("object", nargs="?", help="the POI id of a SATISFY link, or the item's category id"),
             option("--shown", action="store_true", help="list the predictions that passed the gate too"),
             option("--limit", type=int, default=30, help="candidates per kind (default 30)"),
             option("--note", default="", help="a note kept with the decision"),

@@ -1,9 +1,10 @@
 """A curator's review of predicted facts below the precision gate (`python -m kg_builder review`).
 
-Candidates are mined POIs (POICandidate nodes) and SATISFY_CANDIDATE links; with `--shown`, also the predictions
-that passed the gate. A decision is appended to data/knowledge/review_decisions.tsv and applied to the graph at
-once: accepted facts become curated (source `review`, predicted: false), rejected ones are deleted. Every build
-reads the file again, so accepted facts stay and rejected ones are never predicted again."""
+Candidates are mined POIs (POICandidate nodes), SATISFY_CANDIDATE links and harvested items whose category the
+category check doubts (kept out of search); with `--shown`, also the predictions that passed the gate. A decision
+is appended to data/knowledge/review_decisions.tsv and applied to the graph at once: accepted facts become curated
+(source `review`, predicted: false), rejected ones are deleted (a rejected category keeps its item out of search).
+Every build reads the file again, so accepted facts stay and rejected ones are never predicted again."""
 
 from __future__ import annotations
 
@@ -17,25 +18,29 @@ from typing import Literal
 from neo4j import Driver
 
 from kg_builder.graph.predictions import (
+    ACCEPT_CATEGORY,
     ACCEPT_POI,
     ACCEPT_SATISFY,
+    LIST_CATEGORY_CANDIDATES,
     LIST_POI_CANDIDATES,
     LIST_SATISFY_CANDIDATES,
+    REJECT_CATEGORY,
     REJECT_POI,
     REJECT_SATISFY,
 )
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["poi", "satisfy"]
+Kind = Literal["poi", "satisfy", "category"]
 Decision = Literal["accept", "reject"]
-KINDS: tuple[Kind, ...] = ("poi", "satisfy")
+KINDS: tuple[Kind, ...] = ("poi", "satisfy", "category")
 DECISIONS: tuple[Decision, ...] = ("accept", "reject")
 NO_OBJECT = "-"  # the object column of a POI decision
 HEADER = """\
 # A curator's decisions on predicted facts (python -m kg_builder review accept|reject ...). Every build reads this
 # file: an accepted fact is written as curated (source review), a rejected one is never predicted again.
-# kind: poi (subject = the mined POI's id) or satisfy (subject = value id, object = POI id). The last line wins.
+# kind: poi (subject = the mined POI's id), satisfy (subject = value id, object = POI id) or category (subject =
+# item id, object = its category id). The last line wins.
 # kind\tsubject\tobject\tdecision\tdate\tnote
 """
 MAX_FIELD = 300
@@ -89,7 +94,7 @@ def list_candidates(
     driver: Driver, kinds: Sequence[Kind] = KINDS, shown: bool = False, limit: int = 50, database: str = "neo4j"
 ) -> list[Candidate]:
     """The best-scored candidates of each kind (and the shown predictions, with `shown`)."""
-    queries = {"poi": LIST_POI_CANDIDATES, "satisfy": LIST_SATISFY_CANDIDATES}
+    queries = {"poi": LIST_POI_CANDIDATES, "satisfy": LIST_SATISFY_CANDIDATES, "category": LIST_CATEGORY_CANDIDATES}
     found = []
     for kind in kinds:
         records = driver.execute_query(queries[kind], shown=shown, limit=limit, database_=database).records
@@ -106,6 +111,8 @@ def apply_decision(
         ("poi", "reject"): REJECT_POI,
         ("satisfy", "accept"): ACCEPT_SATISFY,
         ("satisfy", "reject"): REJECT_SATISFY,
+        ("category", "accept"): ACCEPT_CATEGORY,
+        ("category", "reject"): REJECT_CATEGORY,
     }
     records = driver.execute_query(queries[(kind, decision)], subject=subject, object=obj, database_=database).records
     changed = records[0]["changed"] if records else 0

@@ -11,10 +11,8 @@ run "$APP_VENV/bin/ruff" check .
 run "$APP_VENV/bin/ruff" format --check .
 run "$APP_VENV/bin/pytest" -q tests
 run "$RASA_VENV/bin/rasa" data validate --config config.yml --domain domain.yml --data data/nlu data/rules.yml
+rm -f results/story_report.json results/intent_report.json results/failed_test_stories.yml
 run "$RASA_VENV/bin/rasa" test --model models/current.tar.gz --config config.yml \
-  --stories tests/stories --nlu tests/nlu --out results --fail-on-prediction-errors
-if [ -f results/intent_report.json ]; then
-  "$APP_VENV/bin/python" -c "import json;r=json.load(open('results/intent_report.json'));print('rasa test NLU: intent accuracy %.3f, weighted F1 %.3f' % (r['accuracy'], r['weighted avg']['f1-score']))"
-fi
-[ -f results/story_report.json ] && "$APP_VENV/bin/python" -c "import json;r=json.load(open('results/story_report.json'));print('rasa test stories: action accuracy %.3f, conversation accuracy %s' % (r['accuracy'], r.get('conversation_accuracy',{}).get('accuracy')))" || true
+  --stories tests/stories --nlu tests/nlu --out results
+run "$APP_VENV/bin/python" scripts/check_rasa_test.py results
 exit $status

@@ -38,14 +38,16 @@ def on_text(scorer: Scorer) -> FaqScorer:
 class FaqRanker:
     """The fused ranking of FAQs for a question (see the module docstring)."""
 
-    def __init__(self, encoder: Any) -> None:  # a kg_builder.textmodels.encoder.CachedEncoder
+    def __init__(self, encoder: Any, cache_questions: bool = True) -> None:  # a textmodels.encoder.CachedEncoder
+        """`cache_questions=False` for shoppers' questions: they are embedded without being written to disk."""
         self._encoder = encoder
         self._bm25 = bm25_scorer()
+        self._cache_questions = cache_questions
 
     def __call__(self, question: str, faqs: Sequence[dict[str, Any]]) -> list[float]:
         if not faqs:
             return []
-        asked = self._encoder.query(question)
+        asked = self._encoder.query(question, cache=self._cache_questions)
         columns = [
             (self._encoder.passages([faq_text(faq) for faq in faqs]) @ asked).tolist(),
             (self._encoder.queries([faq["question"] for faq in faqs]) @ asked).tolist(),

@@ -75,8 +75,7 @@ MATCH (s)-[r:{HAS_IMAGE} {{source: $source}}]->() WHERE r.run <> $run AND s.id S
 DELETE r
 RETURN count(*) AS removed"""
 
-SHOW_IMAGE_INDEX = "SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options"
-DROP_IMAGE_INDEX = f"DROP INDEX {IMAGE_INDEX}"
+SHOW_VECTOR_INDEX = "SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options"
 
 RANK_ENTITY_IMAGES = {
     label: f"""
@@ -95,18 +94,24 @@ RETURN node.id AS id, node.path AS path, node.caption AS caption, score
 ORDER BY score DESC, id"""
 
 
-def create_image_index(dimensions: int) -> str:
-    """The cosine vector index over Image.embedding (index options cannot be parameters: the width is an int)."""
+def create_vector_index(index: str, label: str, dimensions: int) -> str:
+    """A cosine vector index over `label`.embedding (names and options cannot be parameters: they come from the
+    ontology and the width is an int)."""
     return (
-        f"CREATE VECTOR INDEX {IMAGE_INDEX} IF NOT EXISTS FOR (img:{IMAGE}) ON img.embedding "
+        f"CREATE VECTOR INDEX {index} IF NOT EXISTS FOR (n:{label}) ON n.embedding "
         f"OPTIONS {{indexConfig: {{`vector.dimensions`: {int(dimensions)}, `vector.similarity_function`: 'cosine'}}}}"
     )
 
 
-def ensure_image_index(driver: Driver, dimensions: int, database: str = "neo4j") -> None:
-    """The vector index over Image.embedding, recreated when the model's width changed."""
-    found = driver.execute_query(SHOW_IMAGE_INDEX, name=IMAGE_INDEX, database_=database).records
+def ensure_vector_index(driver: Driver, index: str, label: str, dimensions: int, database: str = "neo4j") -> None:
+    """The vector index over `label`.embedding, recreated when the model's width changed."""
+    found = driver.execute_query(SHOW_VECTOR_INDEX, name=index, database_=database).records
     if found and found[0]["options"]["indexConfig"]["vector.dimensions"] != dimensions:
-        driver.execute_query(DROP_IMAGE_INDEX, database_=database)
-    driver.execute_query(create_image_index(dimensions), database_=database)
+        driver.execute_query(f"DROP INDEX {index}", database_=database)
+    driver.execute_query(create_vector_index(index, label, dimensions), database_=database)
     driver.execute_query(AWAIT_INDEXES, database_=database)
+
+
+def ensure_image_index(driver: Driver, dimensions: int, database: str = "neo4j") -> None:
+    """The vector index over Image.embedding."""
+    ensure_vector_index(driver, IMAGE_INDEX, IMAGE, dimensions, database)

@@ -65,6 +65,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
 ITEM_SEARCH_INDEX = "item_search"
 ENTITY_NAMES_INDEX = "entity_names"
 IMAGE_INDEX = "image_embeddings"  # vector index over Image.embedding (kg_builder.graph.images)
+ITEM_INDEX = "item_embeddings"  # vector index over Item.embedding (kg_builder.graph.item_vectors)
 
 AWAIT_INDEXES = "CALL db.awaitIndexes(120)"
 

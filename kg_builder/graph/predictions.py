@@ -76,6 +76,16 @@ WHERE type(r) IN ['{SATISFY}', '{SATISFY_CANDIDATE}'] AND r.run <> $run
 DELETE r
 RETURN count(*) AS removed"""
 
+# The category check (kg_builder.catalog.category_check): every earlier flag goes, then this run's are written.
+CLEAR_CATEGORY_CHECK = f"""
+MATCH (i:{ITEM}) WHERE i.category_doubt IS NOT NULL
+REMOVE i.category_doubt, i.category_score, i.category_review"""
+
+WRITE_CATEGORY_CHECK = f"""
+UNWIND $rows AS row
+MATCH (i:{ITEM} {{id: row.item}})
+SET i.category_score = row.score, i.category_doubt = row.doubt, i.category_review = row.review"""
+
 # --- review (python -m kg_builder review): the candidates, and a curator's decision applied at once ---
 
 LIST_POI_CANDIDATES = f"""
@@ -91,6 +101,23 @@ RETURN v.id AS subject, o.id AS object,
        coalesce(v.name_zh, v.value, v.id) + ' -> ' + coalesce(o.name_zh, o.name_en) AS text,
        r.score AS score, type(r) = '{SATISFY}' AS shown, r.context AS evidence
 ORDER BY score DESC, subject, object LIMIT $limit"""
+
+LIST_CATEGORY_CANDIDATES = f"""
+MATCH (i:{ITEM})-[:{IN_CATEGORY}]->(c:{CATEGORY})
+WHERE i.category_doubt AND i.category_review IS NULL OR ($shown AND i.category_doubt = false)
+RETURN i.id AS subject, c.id AS object, c.name_zh + ' <- ' + i.title AS text, i.category_score AS score,
+       NOT i.category_doubt AS shown, i.source AS evidence
+ORDER BY score, subject LIMIT $limit"""
+
+ACCEPT_CATEGORY = f"""
+MATCH (i:{ITEM} {{id: $subject}})-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $object}}) WHERE i.category_doubt IS NOT NULL
+SET i.category_doubt = false, i.category_review = 'accept'
+RETURN count(i) AS changed"""
+
+REJECT_CATEGORY = f"""
+MATCH (i:{ITEM} {{id: $subject}})-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $object}}) WHERE i.category_doubt IS NOT NULL
+SET i.category_doubt = true, i.category_review = 'reject'
+RETURN count(i) AS changed"""
 
 ACCEPT_POI = f"""
 MATCH (o {{id: $subject}}) WHERE o:{POI_CANDIDATE} OR (o:{POI} AND coalesce(o.predicted, false))

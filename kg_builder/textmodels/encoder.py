@@ -144,8 +144,10 @@ class CachedEncoder:
             return np.zeros((0, self.info.dimensions), dtype=np.float32)
         return np.stack([known[key] for key in keys])
 
-    def query(self, text: str) -> np.ndarray:
-        """One query's vector."""
+    def query(self, text: str, cache: bool = True) -> np.ndarray:
+        """One query's vector; `cache=False` for a shopper's message, which is never written to disk."""
+        if not cache:
+            return self.encoder.embed([text[:MAX_CHARS]], "query")[0]
         return self.embed([text], "query")[0]
 
     def passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -76,20 +76,26 @@ def _out_of_fold(x: np.ndarray, y: np.ndarray, extra: tuple[np.ndarray, np.ndarr
 
 
 def fit_and_measure(
-    rows: Sequence[LabelledRow], x: np.ndarray, extra: tuple[np.ndarray, np.ndarray] | None = None
+    rows: Sequence[LabelledRow],
+    x: np.ndarray,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
+    min_precision: float = MIN_PRECISION,
+    settings: Sequence[dict[str, float]] | None = None,
 ) -> tuple[LogisticHead, dict[str, Any]]:
-    """Settings and threshold from dev, the head trained on all of dev (+ extra rows), measured on test."""
+    """Settings (of `settings`, default SETTINGS) and threshold from dev, the head trained on all of dev (+ extra
+    rows), measured on test."""
+    settings = settings or SETTINGS
     extra = extra if extra is not None else (np.zeros((0, x.shape[1])), np.zeros(0))
     labels = np.array([row.label for row in rows])
     dev = np.array([row.split == "dev" for row in rows])
-    cross_validated = {n: _out_of_fold(x[dev], labels[dev], extra, s) for n, s in enumerate(SETTINGS)}
+    cross_validated = {n: _out_of_fold(x[dev], labels[dev], extra, s) for n, s in enumerate(settings)}
     aucs = {n: roc_auc(list(scores), list(labels[dev])) for n, scores in cross_validated.items()}
     best = max(aucs, key=lambda n: aucs[n])
-    threshold = best_threshold(list(cross_validated[best]), list(labels[dev]), min_precision=MIN_PRECISION)
-    head = LogisticHead.train(np.vstack([x[dev], extra[0]]), np.concatenate([labels[dev], extra[1]]), **SETTINGS[best])
+    threshold = best_threshold(list(cross_validated[best]), list(labels[dev]), min_precision=min_precision)
+    head = LogisticHead.train(np.vstack([x[dev], extra[0]]), np.concatenate([labels[dev], extra[1]]), **settings[best])
     scores = head.probabilities(x)
     report: dict[str, Any] = {
-        "head": SETTINGS[best],
+        "head": settings[best],
         "dev_cv_auc": round(float(aucs[best]), 3),
         "threshold": round(float(threshold.threshold), 4),
         "dev_cv_precision": round(threshold.precision, 3),
@@ -104,8 +110,8 @@ def fit_and_measure(
         report[f"{name}_auc"] = round(roc_auc([s for s, _ in part], [y for _, y in part]), 3)
         report[f"{name}_precision"] = round(at.precision, 3) if at.true_positives + at.false_positives else None
         report[f"{name}_recall"] = round(at.recall, 3)
-        report[f"{name}_positives"] = sum(y for _, y in part)
-        report[f"{name}_answered"] = at.true_positives + at.false_positives
+        report[f"{name}_positives"] = int(sum(y for _, y in part))
+        report[f"{name}_answered"] = int(at.true_positives + at.false_positives)
         report[f"{name}_rows"] = len(part)
     return head, report
 
@@ -146,13 +152,18 @@ class GatedClassifier:
         }
 
 
-def _cached_fit(
-    cache_dir: Path | None, name: str, rows: Sequence[LabelledRow], x: np.ndarray, extra: tuple[np.ndarray, np.ndarray]
+def cached_fit(
+    cache_dir: Path | None,
+    name: str,
+    rows: Sequence[LabelledRow],
+    x: np.ndarray,
+    extra: tuple[np.ndarray, np.ndarray],
+    min_precision: float = MIN_PRECISION,
+    settings: Sequence[dict[str, float]] | None = None,
 ) -> GatedClassifier:
     """fit_and_measure, re-used from `cache_dir` while its inputs are unchanged."""
-    digest = hashlib.sha256(
-        json.dumps([HEADS_VERSION, SETTINGS, [list(r.key) + [r.label, r.split] for r in rows]]).encode()
-    )
+    key = [HEADS_VERSION, settings or SETTINGS, min_precision, [list(r.key) + [r.label, r.split] for r in rows]]
+    digest = hashlib.sha256(json.dumps(key).encode())
     for array in (x, *extra):
         digest.update(np.ascontiguousarray(array, dtype=np.float32).tobytes())
     path = cache_dir / f"{name}-{digest.hexdigest()[:16]}.npz" if cache_dir else None
@@ -162,7 +173,7 @@ def _cached_fit(
         return GatedClassifier(
             LogisticHead(stored["weights"], float(stored["bias"])), json.loads(str(stored["report"]))
         )
-    head, report = fit_and_measure(rows, x, extra)
+    head, report = fit_and_measure(rows, x, extra, min_precision, settings)
     if path:
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, weights=head.weights, bias=head.bias, report=json.dumps(report))
@@ -175,7 +186,7 @@ def poi_classifier(
 ) -> GatedClassifier:
     """POI mining: a head on the phrase's embedding."""
     x = phrase_features(encoder, [row.key[0] for row in labelled])
-    return _cached_fit(cache_dir, "poi", labelled, x, (np.zeros((0, x.shape[1])), np.zeros(0)))
+    return cached_fit(cache_dir, "poi", labelled, x, (np.zeros((0, x.shape[1])), np.zeros(0)))
 
 
 def phrase_features(encoder: CachedEncoder, phrases: Sequence[str]) -> np.ndarray:
@@ -226,7 +237,7 @@ def satisfy_classifier(
         )
 
     extra = (features(extra_keys), np.array([1] * len(curated) + [0] * len(negatives)))
-    classifier = _cached_fit(cache_dir, "satisfy", known, features([row.key for row in known]), extra)
+    classifier = cached_fit(cache_dir, "satisfy", known, features([row.key for row in known]), extra)
     classifier.report["curated_training_triples"] = len(curated)
     return classifier, features
 

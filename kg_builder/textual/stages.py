@@ -1,4 +1,5 @@
-"""The learned stages of a build: POI mining, SATISFY extraction (heads on the pretrained encoder), NER profiles.
+"""The learned stages of a build: POI mining, SATISFY extraction (heads on the pretrained encoder), NER profiles, the
+category check of harvested items.
 
 Each stage trains once (models are re-used while their training data and settings are unchanged), writes its
 measurements to `results/kg/<stage>.json`, and replaces its previous predictions in the graph. Only predictions
@@ -16,11 +17,14 @@ from typing import Any, NamedTuple
 
 from neo4j import Driver
 
+from kg_builder.catalog.category_check import MIN_PRECISION as CATEGORY_MIN_PRECISION
+from kg_builder.catalog.category_check import category_checker, is_harvested, read_category_labels
 from kg_builder.catalog.harvest import NameIndex, normalize, read_value_lexicon
 from kg_builder.catalog.loader import Catalog
 from kg_builder.config import PATHS
 from kg_builder.graph.ontology import POI, POI_CANDIDATE, SATISFY, SATISFY_CANDIDATE
 from kg_builder.graph.predictions import (
+    CLEAR_CATEGORY_CHECK,
     MINED_POI_SOURCE,
     NER_SOURCE,
     REMOVE_NER_LINKS,
@@ -28,6 +32,7 @@ from kg_builder.graph.predictions import (
     REMOVE_OLD_SATISFY,
     REVIEW_SOURCE,
     SATISFY_SOURCE,
+    WRITE_CATEGORY_CHECK,
     WRITE_ITEM_PROFILES,
     WRITE_MINED_POIS,
     WRITE_NER_CATEGORIES,
@@ -46,6 +51,7 @@ from kg_builder.textual.encoder_heads import (
     read_labelled,
     satisfy_classifier,
 )
+from kg_builder.textual.item_embeddings import embed_items
 from kg_builder.textual.ner import NER_STAMP, recognise, train_or_load_ner
 from kg_builder.textual.phrase_mining import mine_phrases
 from kg_builder.textual.poi_mining import attribute_value_labels, distant_label, frequent_candidates, lexicon_labels
@@ -56,6 +62,7 @@ log = logging.getLogger(__name__)
 
 MINED_POIS_WRITTEN = 200  # at most this many of the best-scored mined phrases are written
 POI_LABELS, SATISFY_LABELS = "poi_labels.tsv", "satisfy_labels.tsv"  # hand-labelled, in the knowledge folder
+CATEGORY_LABELS = "category_labels.tsv"  # hand-checked categories of the harvested items
 DECISIONS_FILE = "review_decisions.tsv"  # a curator's decisions (kg_builder.review), in the knowledge folder
 NER_FILES = (datasets.JIE_NER_TRAIN, datasets.DING_NER_TRAIN)
 
@@ -108,6 +115,8 @@ def run_extraction(
         (_mine_pois, "POI mining"),
         (_extract_satisfy, "SATISFY extraction"),
         (_profile_items, "NER profiles"),
+        (_check_categories, "category check"),
+        (_embed_items, "item vectors"),
     ):
         log.info("%s: started", name)
         stage(run)
@@ -189,14 +198,14 @@ def _mine_pois(run: _Run) -> None:
     report.counts["mined POI candidates"] = written - shown
     log.info(
         "POI mining: %d candidate phrases, %d scored, %d written (%d shown, gate %s at threshold %.3f, test "
-        "precision %s), %d accepted by review, %d of an earlier run removed",
+        "precision %s on the random stratum), %d accepted by review, %d of an earlier run removed",
         len(candidates),
         len(unnamed),
         written,
         shown,
         "passed" if classifier.passes_gate else "not passed",
         classifier.threshold,
-        classifier.report.get("test_precision"),
+        classifier.gate()["test_precision"],
         len(reviewed_rows),
         removed,
     )
@@ -249,7 +258,7 @@ def _extract_satisfy(run: _Run) -> None:
         classifier.threshold,
         shown,
         "passed" if classifier.passes_gate else "not passed",
-        classifier.report.get("test_precision"),
+        classifier.gate()["test_precision"],
         len(reviewed_rows),
         removed,
     )
@@ -303,6 +312,51 @@ def _profile_items(run: _Run) -> None:
         sum(profile["brand"] is not None for profile in profiles),
         len(category_links),
     )
+
+
+def _check_categories(run: _Run) -> None:
+    driver, catalog, _, encoder, settings, report, database = run
+    ner_zh, _ = train_or_load_ner("zh", settings.data_dir, settings.model_dir / "ner-zh", progress=settings.progress)
+
+    def product_words(title: str, lang: str) -> list[str]:
+        return [text for text, label in recognise(ner_zh, title, lang) if label == "CATEGORY"] if lang == "zh" else []
+
+    items = catalog.rows["items"]
+    labels = read_category_labels(settings.knowledge_dir / CATEGORY_LABELS)
+    classifier, score = category_checker(
+        encoder, items, catalog.rows["categories"], labels, product_words, settings.model_dir / "heads"
+    )
+    checked = [item for item in items if is_harvested(item)]
+    decisions = read_decisions(settings.knowledge_dir / DECISIONS_FILE)
+    rows = []
+    for item, probability in zip(checked, score(checked), strict=True):
+        decision = decisions.get(("category", item["id"], item["category"]))
+        doubt = decision == "reject" or (decision is None and probability < classifier.threshold)
+        rows.append({"item": item["id"], "score": round(float(probability), 4), "doubt": bool(doubt), "review": decision})
+    driver.execute_query(CLEAR_CATEGORY_CHECK, database_=database)
+    write_rows(driver, WRITE_CATEGORY_CHECK, rows, "category_check", database)
+    doubtful = sum(bool(row["doubt"]) for row in rows)
+    report.metrics["category_check"] = {
+        "encoder": encoder.info.as_dict(),
+        "checked": len(rows),
+        "doubtful": doubtful,
+        "heldout": classifier.report,
+        "min_precision": CATEGORY_MIN_PRECISION,
+    }
+    report.counts["items with a doubtful category"] = doubtful
+    log.info(
+        "category check: %d harvested items checked, %d doubtful (kept out of search until reviewed); threshold "
+        "%.3f, test precision of the kept items %s",
+        len(rows),
+        doubtful,
+        classifier.threshold,
+        classifier.report.get("test_precision"),
+    )
+
+
+def _embed_items(run: _Run) -> None:
+    report = run.report
+    report.counts["items embedded"] = embed_items(run.driver, run.encoder, run.database, run.settings.progress)
 
 
 def repository_settings(data_dir: Path, **options: Any) -> ExtractionSettings:

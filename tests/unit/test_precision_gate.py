@@ -12,7 +12,7 @@ import pytest
 from kg_builder.review import read_decisions, record_decision
 from kg_builder.textmodels.linear_head import LogisticHead
 from kg_builder.textual import encoder_heads
-from kg_builder.textual.encoder_heads import GatedClassifier, LabelledRow, _cached_fit, fit_and_measure
+from kg_builder.textual.encoder_heads import GatedClassifier, LabelledRow, cached_fit, fit_and_measure
 
 
 def _rows_and_features(count: int = 80) -> tuple[list[LabelledRow], np.ndarray]:
@@ -52,10 +52,10 @@ def test_a_prediction_is_shown_only_above_the_threshold_of_a_head_whose_test_pre
 def test_a_fitted_head_is_reused_until_its_labels_change(tmp_path: Path) -> None:
     rows, x = _rows_and_features()
     empty = (np.zeros((0, x.shape[1])), np.zeros(0))
-    first = _cached_fit(tmp_path, "poi", rows, x, empty)
-    again = _cached_fit(tmp_path, "poi", rows, x, empty)
+    first = cached_fit(tmp_path, "poi", rows, x, empty)
+    again = cached_fit(tmp_path, "poi", rows, x, empty)
     assert again.report == first.report and np.allclose(again.head.weights, first.head.weights)
-    _cached_fit(tmp_path, "poi", [replace(rows[0], label=1 - rows[0].label), *rows[1:]], x, empty)
+    cached_fit(tmp_path, "poi", [replace(rows[0], label=1 - rows[0].label), *rows[1:]], x, empty)
     assert len(list(tmp_path.glob("poi-*.npz"))) == 2
 
 
