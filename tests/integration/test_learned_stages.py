@@ -6,6 +6,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from actions.graph_store import Neo4jGraphStore
 from kg_builder.build import build_graph
 from kg_builder.graph.ontology import (
     HAS_POI,
@@ -22,9 +23,11 @@ from kg_builder.graph.ontology import (
 from kg_builder.graph.predictions import (
     REMOVE_OLD_MINED_POIS,
     REMOVE_OLD_SATISFY,
+    WRITE_CATEGORY_CHECK,
     WRITE_MINED_POIS,
     WRITE_SATISFY,
     replace_predictions,
+    write_rows,
 )
 from kg_builder.review import apply_decision, list_candidates
 from kg_builder.textual.completion import PREFERS_SOURCE, complete_preferences
@@ -173,3 +176,21 @@ def test_a_rejected_mined_poi_is_deleted_and_an_accepted_one_becomes_curated(
     query = "MATCH (o {id: $id}) RETURN labels(o) AS labels, o.source AS source, o.predicted AS predicted"
     assert [r.values() for r in driver.execute_query(query, id=keep).records] == [[[POI], "review", False]]
     assert driver.execute_query(query, id=drop).records == []
+
+
+def test_an_item_with_a_doubtful_category_is_not_listed_until_a_curator_accepts_it(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path
+) -> None:
+    _build(driver, tmp_path)
+    store = Neo4jGraphStore(driver)
+    item, category = f"{TEST_PREFIX}item1", f"{TEST_PREFIX}mask"
+    row = {"item": item, "score": 0.2, "doubt": True, "review": None}
+    write_rows(driver, WRITE_CATEGORY_CHECK, [row], "test")
+    assert item not in store.items_by_filter(category, None)
+    assert f"{TEST_PREFIX}item2" in store.items_by_filter(category, None)
+    listed = [c for c in list_candidates(driver, ["category"], limit=10_000) if c.subject == item]
+    assert [(c.object, c.shown) for c in listed] == [(category, False)]
+    assert apply_decision(driver, "category", item, category, "accept") == 1
+    assert item in store.items_by_filter(category, None)
+    assert apply_decision(driver, "category", item, category, "reject") == 1
+    assert item not in store.items_by_filter(category, None)

@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import actions
 from actions.graph_store import GraphUnavailable
 from actions.messages import say
-from kg_builder.faq.features import WEIGHTS_FILE
 
 LOGGER = "actions.actions"
 
@@ -84,13 +83,14 @@ def test_each_turn_logs_its_intent_action_and_time_at_debug_level(caplog: pytest
     assert dispatcher.messages[0]["text"] == say("greet", "en")
 
 
-def test_a_missing_faq_model_is_a_warning_at_start_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_missing_faq_ranker_is_a_warning_at_start_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    ranker = tmp_path / "store_ranker.json"
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
-        assert actions.warn_if_faq_missing(tmp_path) is False
+        assert actions.warn_if_faq_missing(ranker) is False
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
-    assert len(warnings) == 1 and str(tmp_path) in warnings[0].getMessage()
+    assert len(warnings) == 1 and str(ranker) in warnings[0].getMessage()
     caplog.clear()
-    (tmp_path / WEIGHTS_FILE).write_bytes(b"")
+    ranker.write_text("{}")
     with caplog.at_level(logging.DEBUG, logger=LOGGER):
-        assert actions.warn_if_faq_missing(tmp_path) is True
+        assert actions.warn_if_faq_missing(ranker) is True
     assert caplog.records == []

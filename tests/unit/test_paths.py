@@ -71,6 +71,6 @@ def test_every_named_dataset_file_is_in_the_shared_data() -> None:
 
 
 def test_every_subcommand_is_in_the_table() -> None:
-    assert list(COMMANDS) == ["build", "stats", "schema", "lookups", "harvest", "faq", "images"]
+    assert list(COMMANDS) == ["build", "review", "stats", "schema", "lookups", "harvest", "faq", "images"]
     args = _parser().parse_args(["images", "link"])
     assert (args.command, args.data, args.out) == ("images", PATHS.shared_data, PATHS.models / "images" / "extracted")

@@ -70,7 +70,7 @@ def test_the_last_decision_wins_and_bad_lines_are_skipped(tmp_path: Path) -> Non
         ("satisfy", "efficacy:补水", "moisturizing"): "accept",
         ("poi", "mined:zh:加绒", "-"): "reject",
     }
-    assert path.read_text(encoding="utf-8").count("\n") == 4 + 4  # header + 4 lines; the note kept on one line
+    assert path.read_text(encoding="utf-8").count("\n") == 5 + 4  # header + 4 lines; the note kept on one line
     with pytest.raises(ValueError):
         record_decision(path, "poi", "x" * 301, "-", "accept")
     with pytest.raises(ValueError):
