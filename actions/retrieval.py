@@ -34,15 +34,18 @@ STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class Fusion:
-    """How the three rankings are fused: score = sum of weight / (k + rank); vector-only candidates (no word and no
-    linked entity in common) need at least `vector_min` cosine similarity."""
+    """How the three rankings are fused: score = sum of weight / (k + rank). A vector-only candidate (no word and no
+    linked entity in common) must stand out: its similarity at least `vector_z` standard deviations above the mean
+    of the `vector_pool` nearest items (e5's similarities of a short query are high for almost every item, so an
+    absolute threshold would admit anything); at most `vector_candidates` of them."""
 
     enhanced: float = 1.0
-    vector: float = 1.0
+    vector: float = 0.5
     text: float = 0.5
     k: float = 10.0
-    vector_min: float = 0.80
+    vector_z: float = 3.0
     vector_candidates: int = 20
+    vector_pool: int = 1000
 
 
 DEFAULT_FUSION = Fusion()
@@ -141,8 +144,8 @@ class ItemRetriever:
                 vector_scores = self._store.vector_similarities(vector, candidates)
         else:
             if vector is not None:
-                nearest = self._store.items_by_vector(vector, self._fusion.vector_candidates)
-                vector_scores = {i: score for i, score in nearest.items() if score >= self._fusion.vector_min}
+                nearest = self._store.items_by_vector(vector, self._fusion.vector_pool)
+                vector_scores = self._standing_out(nearest)
                 vector_scores |= self._store.vector_similarities(vector, [i for i in text_scores if i not in nearest])
             candidates = list(dict.fromkeys([*text_scores, *vector_scores]))
         similarity = self.similarities(query, candidates) if self._enhanced else dict.fromkeys(candidates, 0.0)
@@ -151,6 +154,16 @@ class ItemRetriever:
         else:
             ranked = sorted(candidates, key=lambda i: (-similarity[i], -text_scores.get(i, 0.0), i))
         return distinct_titles(self._store.summaries(ranked[: limit * 2]))[:limit]
+
+    def _standing_out(self, nearest: dict[str, float]) -> dict[str, float]:
+        """The nearest items whose similarity stands out from the pool's (see Fusion)."""
+        if len(nearest) < 2:
+            return {}
+        values = list(nearest.values())
+        mean = sum(values) / len(values)
+        spread = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 or 1.0
+        ranked = sorted(nearest.items(), key=lambda pair: -pair[1])[: self._fusion.vector_candidates]
+        return {item: score for item, score in ranked if (score - mean) / spread >= self._fusion.vector_z}
 
     def _fused(self, candidates: list[str], *rankings: dict[str, float]) -> list[str]:
         """Candidates by the weighted reciprocal ranks of the enhanced, vector and full-text scores (equal scores

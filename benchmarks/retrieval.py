@@ -40,7 +40,7 @@ RESULTS = PATHS.benchmark_results
 JUDGEMENTS = PATHS.knowledge / "retrieval_judgements.tsv"
 CUTOFF = 5
 NO_MATCH_WEIGHT = 0.2  # the objective's share for answering "nothing" to what the catalog does not have
-GRID = {"vector": (0.5, 1.0, 2.0), "text": (0.0, 0.5), "vector_min": (0.82, 0.85, 0.88, 0.91)}
+GRID = {"vector": (0.5, 1.0, 2.0), "text": (0.0, 0.5), "vector_z": (2.5, 3.0, 3.5, 4.0)}
 
 
 @dataclass(frozen=True)
