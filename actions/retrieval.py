@@ -40,7 +40,7 @@ class Fusion:
     absolute threshold would admit anything); at most `vector_candidates` of them."""
 
     enhanced: float = 1.0
-    vector: float = 0.5
+    vector: float = 1.0
     text: float = 0.5
     k: float = 10.0
     vector_z: float = 3.0
