@@ -112,8 +112,8 @@ def nlu_quality() -> dict[str, Any]:
     training = training_sentences(PATHS.nlu)
     held_out = nlu_sentences(PATHS.repo / "tests" / "nlu" / "test_nlu.yml")
     turns = story_user_turns(PATHS.repo / "tests" / "stories")
-    rasa = PATHS.repo / ".venv-rasa" / "bin" / "rasa"
-    command = [str(rasa), "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation"]
+    rasa = ".venv-rasa/bin/rasa"  # run in the repository
+    command = [rasa, "test", "nlu", "--nlu", "data/nlu", "--config", "config.yml", "--cross-validation"]
     with tempfile.TemporaryDirectory() as out:
         subprocess.run([*command, "--folds", "3", "--out", out], cwd=PATHS.repo, check=True)
         report = json.loads((Path(out) / "intent_report.json").read_text())

@@ -331,8 +331,8 @@ def _check_categories(run: _Run) -> None:
     rows = []
     for item, probability in zip(checked, score(checked), strict=True):
         decision = decisions.get(("category", item["id"], item["category"]))
-        doubt = decision == "reject" or (decision is None and probability < classifier.threshold)
-        rows.append({"item": item["id"], "score": round(float(probability), 4), "doubt": bool(doubt), "review": decision})
+        doubt = bool(decision == "reject" or (decision is None and probability < classifier.threshold))
+        rows.append({"item": item["id"], "score": round(float(probability), 4), "doubt": doubt, "review": decision})
     driver.execute_query(CLEAR_CATEGORY_CHECK, database_=database)
     write_rows(driver, WRITE_CATEGORY_CHECK, rows, "category_check", database)
     doubtful = sum(bool(row["doubt"]) for row in rows)
@@ -345,10 +345,11 @@ def _check_categories(run: _Run) -> None:
     }
     report.counts["items with a doubtful category"] = doubtful
     log.info(
-        "category check: %d harvested items checked, %d doubtful (kept out of search until reviewed); threshold "
-        "%.3f, test precision of the kept items %s",
+        "category check: %d harvested items checked, %d out of search (doubtful and not accepted, or rejected by a "
+        "curator), %d decided by review; threshold %.3f, test precision of the kept items %s",
         len(rows),
         doubtful,
+        sum(row["review"] is not None for row in rows),
         classifier.threshold,
         classifier.report.get("test_precision"),
     )
