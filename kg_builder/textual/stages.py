@@ -46,6 +46,7 @@ from kg_builder.textmodels.encoder import CachedEncoder, text_encoder
 from kg_builder.textual.corpus import Sentence, read_corpus
 from kg_builder.textual.encoder_heads import (
     MIN_PRECISION,
+    GatedClassifier,
     phrase_features,
     poi_classifier,
     read_labelled,
@@ -153,7 +154,7 @@ def distant_poi_labels(catalog: Catalog, knowledge_dir: Path, data_dir: Path) ->
 
 
 def _mine_pois(run: _Run) -> None:
-    driver, catalog, corpus, encoder, settings, report, database = run
+    _, catalog, corpus, encoder, settings, report, _ = run
     candidates = mine_phrases(corpus, "zh") + mine_phrases(corpus, "en")
     known = distant_poi_labels(catalog, settings.knowledge_dir, settings.data_dir)
     pool = [c for lang in ("zh", "en") for c in frequent_candidates(candidates, lang)]  # what the labels sample
@@ -178,20 +179,12 @@ def _mine_pois(run: _Run) -> None:
             reviewed_rows.append(row | {"label": POI, "predicted": False})
         elif decision is None and score >= classifier.threshold and len(model_rows) < MINED_POIS_WRITTEN:
             model_rows.append(row | {"label": POI if classifier.shown(score) else POI_CANDIDATE, "predicted": True})
-    written, removed = replace_predictions(
-        driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, model_rows, MINED_POI_SOURCE, database
+    written, removed = _write_gated(
+        run, (WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, MINED_POI_SOURCE), model_rows, reviewed_rows
     )
-    replace_predictions(driver, WRITE_MINED_POIS, REMOVE_OLD_MINED_POIS, reviewed_rows, REVIEW_SOURCE, database)
     shown = sum(row["label"] == POI for row in model_rows)
-    report.metrics["poi_mining"] = {
-        "encoder": encoder.info.as_dict(),
-        "candidates": len(candidates),
-        "scored": len(unnamed),
-        "heldout": classifier.report,
-        "gate": classifier.gate(),
-        "written": written,
+    report.metrics["poi_mining"] = _gated_metrics(run, classifier, len(candidates), len(unnamed), written, shown) | {
         "written_cap": MINED_POIS_WRITTEN,
-        "shown": shown,
         "accepted_by_review": len(reviewed_rows),
     }
     report.counts["mined POIs shown"] = shown
@@ -211,8 +204,33 @@ def _mine_pois(run: _Run) -> None:
     )
 
 
+def _write_gated(
+    run: _Run, queries: tuple[Any, str, str], model_rows: list[dict], reviewed_rows: list[dict]
+) -> tuple[int, int]:
+    """This run's predictions (source: the model), then the curator-accepted facts (source: review), each replacing
+    its earlier rows; returns (predictions written, earlier predictions removed)."""
+    write, remove, source = queries
+    written, removed = replace_predictions(run.driver, write, remove, model_rows, source, run.database)
+    replace_predictions(run.driver, write, remove, reviewed_rows, REVIEW_SOURCE, run.database)
+    return written, removed
+
+
+def _gated_metrics(
+    run: _Run, classifier: GatedClassifier, candidates: int, scored: int, written: int, shown: int
+) -> dict[str, Any]:
+    return {
+        "encoder": run.encoder.info.as_dict(),
+        "candidates": candidates,
+        "scored": scored,
+        "heldout": classifier.report,
+        "gate": classifier.gate(),
+        "written": written,
+        "shown": shown,
+    }
+
+
 def _extract_satisfy(run: _Run) -> None:
-    driver, catalog, corpus, encoder, settings, report, database = run
+    _, catalog, corpus, encoder, settings, report, _ = run
     values, pois = catalog_mentions(catalog)
     candidates = find_candidates(values, pois, corpus)
     curated = {(row["value_id"], row["poi"]) for row in catalog.rows["satisfies"]}
@@ -233,21 +251,10 @@ def _extract_satisfy(run: _Run) -> None:
         for key, decision in sorted(decisions.items())
         if key[0] == "satisfy" and decision == "accept"
     ]
-    written, removed = replace_predictions(
-        driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, model_rows, SATISFY_SOURCE, database
-    )
-    replace_predictions(driver, WRITE_SATISFY, REMOVE_OLD_SATISFY, reviewed_rows, REVIEW_SOURCE, database)
+    written, removed = _write_gated(run, (WRITE_SATISFY, REMOVE_OLD_SATISFY, SATISFY_SOURCE), model_rows, reviewed_rows)
     shown = sum(row["label"] == SATISFY for row in model_rows)
-    report.metrics["relation_extraction"] = {
-        "encoder": encoder.info.as_dict(),
-        "candidates": len(candidates),
-        "scored": len(pairs),
-        "heldout": classifier.report,
-        "gate": classifier.gate(),
-        "written": written,
-        "shown": shown,
-        "accepted_by_review": len(reviewed_rows),
-    }
+    report.metrics["relation_extraction"] = _gated_metrics(run, classifier, len(candidates), len(pairs), written, shown)
+    report.metrics["relation_extraction"]["accepted_by_review"] = len(reviewed_rows)
     report.counts["predicted SATISFY shown"] = shown
     report.counts["SATISFY candidates"] = written - shown
     log.info(
