@@ -106,7 +106,7 @@ def save_matcher(model: QAMatcher, folder: Path, metadata: dict[str, object]) ->
 def load_matcher(folder: Path) -> tuple[QAMatcher, dict[str, object]]:
     """The model and its metadata (threshold, measurements)."""
     if not has_matcher(folder):
-        raise FileNotFoundError(f"no FAQ matcher in {folder} (train one with `python -m kg_builder faq`)")
+        raise FileNotFoundError(f"no FAQ matcher in {folder} (train one with `python -m kg_builder faq --baseline`)")
     metadata = json.loads((folder / METADATA_FILE).read_text())
     model = QAMatcher(MatcherConfig(**metadata["config"]))
     model.load_state_dict(torch.load(folder / WEIGHTS_FILE, weights_only=True))

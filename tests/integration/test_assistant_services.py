@@ -198,7 +198,7 @@ def test_a_video_follows_the_items_path_plays_as_h264_and_is_rendered_once(
 def test_store_questions_get_the_most_similar_faq_or_go_to_the_host(assistant: ShoppingAssistant) -> None:
     shipping = assistant.faq("发什么快递呢")
     assert shipping.payload and shipping.payload["type"] == "faq"
-    assert "参考常见问题：“发什么快递呢”" in shipping.text
+    assert shipping.payload["faq"] == "faq_courier_zh" and "参考常见问题：“发什么快递？”" in shipping.text
     unknown = assistant.faq("量子纠缠和黑洞蒸发有什么关系")
     assert unknown.payload and unknown.payload["type"] == "pass_to_host" and "主播" in unknown.text
     assert "host" in assistant.faq("zxqv blorp wibble").text
