@@ -9,6 +9,7 @@ Parts:
   ranker (kg_builder/faq/store_ranker.py: e5 on question+answer and on the question, fused with BM25); R@1 and MRR on
   the answerable test questions, the threshold chosen on dev, the precision of the answered test questions.
 - poi_mining, satisfy: the heads on e5 embeddings that the build uses (kg_builder/textual/encoder_heads.py).
+- catalog: the category check of harvested items; nlu: Rasa's cross-validation; ner_zh: Chinese NER on its dev split.
 Each part replaces its own section of the JSON file and records the encoder it used."""
 
 from __future__ import annotations
@@ -131,12 +132,31 @@ def nlu_quality() -> dict[str, Any]:
     return figures
 
 
+def ner_quality() -> dict[str, Any]:
+    """Chinese NER (kg_builder/textual/ner.py): entity F1 on the Taobao NER dev split, from the build's model (trained
+    here when missing)."""
+    from kg_builder.textual.ner import train_or_load_ner
+
+    _, metrics = train_or_load_ner("zh", PATHS.shared_data, PATHS.models / "kg" / "ner-zh", progress=False)
+    figures = {
+        "dev_f1": metrics["entity_f1"],
+        "dev_precision": metrics["entity_precision"],
+        "dev_recall": metrics["entity_recall"],
+        "per_label": metrics["per_label"],
+        "train_titles": metrics["train_titles"],
+        "dev_titles": metrics["dev_titles"],
+    }
+    print(f"ner_zh: {figures}")
+    return figures
+
+
 PARTS = {
     "faq": faq_quality,
     "poi_mining": poi_quality,
     "satisfy": satisfy_quality,
     "catalog": catalog_quality,
     "nlu": nlu_quality,
+    "ner_zh": ner_quality,
 }
 
 
