@@ -17,6 +17,7 @@ import jieba
 from actions.entity_linking import EntityLinker
 from actions.graph_store import GraphStore, ItemSummary
 from actions.similarity import TypedText, enhanced_similarity
+from kg_builder.faq.scoring import standardised
 
 MAX_TERMS = 24
 MAX_RESULTS = 5
@@ -159,11 +160,9 @@ class ItemRetriever:
         """The nearest items whose similarity stands out from the pool's (see Fusion)."""
         if len(nearest) < 2:
             return {}
-        values = list(nearest.values())
-        mean = sum(values) / len(values)
-        spread = (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5 or 1.0
+        z = dict(zip(nearest, standardised(list(nearest.values())), strict=True))
         ranked = sorted(nearest.items(), key=lambda pair: -pair[1])[: self._fusion.vector_candidates]
-        return {item: score for item, score in ranked if (score - mean) / spread >= self._fusion.vector_z}
+        return {item: score for item, score in ranked if z[item] >= self._fusion.vector_z}
 
     def _fused(self, candidates: list[str], *rankings: dict[str, float]) -> list[str]:
         """Candidates by the weighted reciprocal ranks of the enhanced, vector and full-text scores (equal scores
