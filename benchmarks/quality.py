@@ -145,6 +145,7 @@ def ner_quality() -> dict[str, Any]:
         "per_label": metrics["per_label"],
         "train_titles": metrics["train_titles"],
         "dev_titles": metrics["dev_titles"],
+        "train_titles_dropped_as_dev": metrics.get("train_titles_dropped_as_dev", 0),
     }
     print(f"ner_zh: {figures}")
     return figures

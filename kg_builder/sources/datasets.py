@@ -14,6 +14,7 @@ JIE_NER_TRAIN = "taobao_ecommerce_ner_jie2019/train.txt"
 JIE_NER_DEV = "taobao_ecommerce_ner_jie2019/dev.txt"
 # ... and HC product, HP brand (BIOES)
 DING_NER_TRAIN = "taobao_ecommerce_ner_ding2019/train.txt.bieos"
+DING_GAZETTEERS = "taobao_ecommerce_ner_ding2019/dics"  # brand*.dic and product*.dic, one word per line
 # English product titles with attribute-value pairs (Amazon OA-Mine, AliExpress AE-110K)
 OAMINE_TRAIN = "oamine_attribute_values/train.jsonl"
 OAMINE_TEST = "oamine_attribute_values/test.jsonl"

@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from kg_builder.catalog.harvest import Harvester, HarvestSources, write_harvest
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.sources import datasets
-from kg_builder.textual.ner import AnnotatedTitle, NerSettings, en_titles, recognise, train_ner
-from tests.conftest import TEST_PREFIX, mini_catalog, write_jsonl
+from kg_builder.textual.char_tagger import CharTagger
+from kg_builder.textual.ner import (
+    ZH_LABELS,
+    AnnotatedTitle,
+    NerSettings,
+    en_titles,
+    normalised_title,
+    recognise,
+    train_ner,
+    train_or_load_ner,
+    without_dev_titles,
+    zh_titles,
+)
+from tests.conftest import SHARED_DATA, TEST_PREFIX, mini_catalog, write_jsonl
 
 
 def test_english_spans_are_where_brand_and_model_values_occur(tmp_path: Path) -> None:
@@ -27,17 +42,85 @@ def test_english_spans_are_where_brand_and_model_values_occur(tmp_path: Path) ->
     assert [(title.text[s:e], label) for s, e, label in title.spans] == [("Sun Bum", "BRAND"), ("Original", "MODEL")]
 
 
-def test_a_tiny_ner_learns_brands_and_reports_dev_scores() -> None:
-    brands = ["肌美精", "欧莱雅", "自然堂", "百雀羚", "韩束", "珀莱雅"]
-    train = [
-        AnnotatedTitle(f"{b}面膜{n}片装", ((0, len(b), "BRAND"), (len(b), len(b) + 2, "CATEGORY")))
-        for b in brands
-        for n in "二三四五"
-    ]
-    dev = train[:6]
-    nlp, metrics = train_ner("zh", train, dev, NerSettings(epochs=15, max_train=100, batch_size=4), progress=False)
+BRANDS = ["肌美精", "欧莱雅", "自然堂", "百雀羚", "韩束", "珀莱雅"]
+TINY = [
+    AnnotatedTitle(f"{b}面膜{n}片装", ((0, len(b), "BRAND"), (len(b), len(b) + 2, "CATEGORY")))
+    for b in BRANDS
+    for n in "二三四五"
+]
+TINY_SETTINGS = NerSettings(epochs=15, max_train=100, batch_size=4)
+
+
+@pytest.mark.parametrize("model", ["bilstm_crf", "spacy"])
+def test_a_tiny_ner_learns_brands_and_reports_dev_scores(model: str) -> None:
+    settings = replace(TINY_SETTINGS, zh_model=model)
+    nlp, metrics = train_ner("zh", TINY, TINY[:6], settings, progress=False)
     assert metrics["entity_f1"] > 0.8 and set(metrics["per_label"]) == {"BRAND", "CATEGORY"}
     assert ("面膜", "CATEGORY") in recognise(nlp, "欧莱雅面膜三片装", "zh")
+
+
+def test_the_chinese_tagger_is_saved_and_loaded_with_its_pipeline(tmp_path: Path) -> None:
+    dev_only = [
+        AnnotatedTitle(f"{b}面膜六片装", ((0, len(b), "BRAND"), (len(b), len(b) + 2, "CATEGORY"))) for b in BRANDS
+    ]
+    for name, titles in ((datasets.JIE_NER_TRAIN, TINY + dev_only), (datasets.JIE_NER_DEV, dev_only)):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        lines = ["".join(f"{c} {tag_of(title, i)}\n" for i, c in enumerate(title.text)) for title in titles]
+        (tmp_path / name).write_text("\n".join(lines), encoding="utf-8")
+    dics = tmp_path / datasets.DING_GAZETTEERS
+    dics.mkdir(parents=True)
+    (dics / "brand1.dic").write_text("\n".join(BRANDS[:3]) + "\n", encoding="utf-8")
+    (dics / "product1.dic").write_text("面膜\n", encoding="utf-8")
+    trained, metrics = train_or_load_ner("zh", tmp_path, tmp_path / "ner-zh", TINY_SETTINGS, progress=False)
+    loaded, again = train_or_load_ner("zh", tmp_path, tmp_path / "ner-zh", TINY_SETTINGS, progress=False)
+    assert loaded is not trained and again == metrics
+    assert metrics["train_titles"] == len(TINY) and metrics["train_titles_dropped_as_dev"] == len(BRANDS)
+    assert trained.get_pipe("char_bilstm_crf").gazetteers == {"BRAND": sorted(BRANDS[:3]), "CATEGORY": ["面膜"]}
+    assert loaded.get_pipe("char_bilstm_crf").gazetteers == trained.get_pipe("char_bilstm_crf").gazetteers
+    expected = [("韩束", "BRAND"), ("面膜", "CATEGORY")]
+    assert recognise(loaded, "韩束面膜三片装", "zh") == recognise(trained, "韩束面膜三片装", "zh") == expected
+
+
+def test_gazetteer_features_mark_where_a_word_begins_continues_and_ends() -> None:
+    tagger = CharTagger()
+    tagger.set_gazetteers({"BRAND": ["欧莱雅"], "CATEGORY": ["面膜", "膜"]})  # one-character words are not matched
+    rows = tagger.encode("欧莱雅面膜")
+    assert [row[2:] for row in rows] == [
+        [1, 0, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0, 0],
+        [0, 0, 1, 0, 0, 0],
+        [0, 0, 0, 1, 0, 0],
+        [0, 0, 0, 0, 0, 1],
+    ]
+
+
+def test_no_dev_title_is_a_training_title(tmp_path: Path) -> None:
+    """Titles shared by the Taobao train and dev files are dropped from training, whitespace and case aside."""
+    train = [*TINY, AnnotatedTitle(" 韩束面膜 二片装", ()), AnnotatedTitle("NEW 新品", ())]
+    dev = [TINY[0], AnnotatedTitle("韩束面膜二片装", ()), AnnotatedTitle("new新品", ())]
+    kept = without_dev_titles(train, dev)
+    assert {normalised_title(t.text) for t in kept}.isdisjoint({normalised_title(t.text) for t in dev})
+    assert len(kept) == len(TINY) - 2
+
+
+def test_the_shipped_chinese_ner_split_has_no_overlap_once_deduplicated() -> None:
+    """The real Taobao files (if present): after deduplication no dev title is trained on."""
+    data = SHARED_DATA
+    if not (data / datasets.JIE_NER_TRAIN).is_file():
+        pytest.skip("the Taobao NER data is not here")
+    train, dev = list(zh_titles(data / datasets.JIE_NER_TRAIN)), list(zh_titles(data / datasets.JIE_NER_DEV))
+    kept = without_dev_titles(train, dev)
+    assert len(kept) < len(train)  # the files do share titles, so the deduplication matters
+    assert not {normalised_title(t.text) for t in kept} & {normalised_title(t.text) for t in dev}
+
+
+def tag_of(title: AnnotatedTitle, index: int) -> str:
+    """The BIO tag of a character, with the Taobao label names."""
+    names = {label: name for name, label in ZH_LABELS.items()}
+    for start, end, label in title.spans:
+        if start <= index < end:
+            return ("B-" if index == start else "I-") + names[label]
+    return "O"
 
 
 TAGS_BRAND = ["B-HPPX", "I-HPPX"]
