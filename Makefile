@@ -46,6 +46,7 @@ stop:  ## stop what the project started (by pid file)
 	scripts/web.sh stop
 	scripts/actions.sh stop
 	scripts/neo4j.sh stop
+	NEO4J_INSTANCE=test scripts/neo4j.sh stop
 
 lint:
 	.venv-app/bin/ruff check . && .venv-app/bin/ruff format --check .

@@ -92,9 +92,12 @@ def _review(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from kg_builder.graph.stats import graph_stats
+    from kg_builder.graph.stats import database_id, graph_stats
 
     with _graph() as (driver, database):
+        if args.database_id:
+            print(database_id(driver, database))
+            return 0
         stats = graph_stats(driver, database)
     print(json.dumps(stats.__dict__, indent=2) if args.json else stats.as_table())
     return 0
@@ -290,7 +293,10 @@ COMMANDS: dict[str, Command] = {
     "stats": Command(
         "count nodes per label and relationships per type",
         _stats,
-        (option("--json", action="store_true", help="print JSON instead of a table"),),
+        (
+            option("--json", action="store_true", help="print JSON instead of a table"),
+            option("--database-id", action="store_true", help="print only the database's id (db.info)"),
+        ),
     ),
     "schema": Command("create constraints and indexes only", _schema),
     "lookups": Command(

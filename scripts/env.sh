@@ -3,9 +3,17 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 export RUN_DIR="$ROOT/.run"                 # pid files and logs of the processes the project starts
-export NEO4J_LOCAL_HOME="$ROOT/.neo4j"      # data, logs and conf of the project's own Neo4j
-export NEO4J_BOLT_PORT="${NEO4J_BOLT_PORT:-7687}"
-export NEO4J_HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"
+if [ "${NEO4J_INSTANCE:-}" = test ]; then      # the project's test instance: the only one destructive tests touch
+  export NEO4J_LOCAL_HOME="$ROOT/.neo4j-test"
+  export NEO4J_BOLT_PORT="${NEO4J_TEST_BOLT_PORT:-7688}" NEO4J_HTTP_PORT="${NEO4J_TEST_HTTP_PORT:-7475}"
+  export NEO4J_PID_NAME=neo4j-test NEO4J_MANAGED=1  # never a user's NEO4J_URI
+  unset NEO4J_PASSWORD
+else
+  export NEO4J_LOCAL_HOME="$ROOT/.neo4j"    # data, logs and conf of the project's own Neo4j
+  export NEO4J_BOLT_PORT="${NEO4J_BOLT_PORT:-7687}"
+  export NEO4J_HTTP_PORT="${NEO4J_HTTP_PORT:-7474}"
+  export NEO4J_PID_NAME=neo4j
+fi
 export RASA_VENV="$ROOT/.venv-rasa"
 export APP_VENV="$ROOT/.venv-app"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"

@@ -1,8 +1,10 @@
-"""Shared fixtures: the real Neo4j (integration tests fail, not skip, when it is down) and temp catalogs."""
+"""Shared fixtures: the project's test Neo4j (integration tests fail, not skip, when it is down, and refuse any other
+database) and temp catalogs."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,26 +12,56 @@ import pytest
 from neo4j import Driver
 
 from kg_builder.config import PATHS, Neo4jSettings, connect
+from kg_builder.graph.stats import database_id
 
 DEMO_CATALOG = PATHS.catalog
 TEST_PREFIX = "pytest-"
 SHARED_DATA = PATHS.shared_data
 
 
+TEST_INSTANCE = PATHS.repo / ".neo4j-test"  # the project's test Neo4j (scripts/neo4j.sh with NEO4J_INSTANCE=test)
+START_TEST_INSTANCE = "NEO4J_INSTANCE=test scripts/neo4j.sh start"  # `make test` runs it first
+
+
+def test_instance_settings() -> Neo4jSettings:
+    """Where the test instance listens and its generated password; never NEO4J_URI, which may be a user's graph."""
+    password_file = TEST_INSTANCE / "password"
+    if not password_file.is_file():
+        pytest.fail(f"the tests write only to the project's test Neo4j, not set up yet: {START_TEST_INSTANCE}")
+    port = os.environ.get("NEO4J_TEST_BOLT_PORT", "7688")
+    return Neo4jSettings(f"bolt://127.0.0.1:{port}", "neo4j", password_file.read_text(encoding="utf-8").strip())
+
+
+def refuse_unless_test_instance(driver: Driver, settings: Neo4jSettings) -> None:
+    """Fail unless the database behind the driver is the one scripts/neo4j.sh created for the tests (by its id)."""
+    expected_file = TEST_INSTANCE / "database-id"
+    expected = expected_file.read_text(encoding="utf-8").strip() if expected_file.is_file() else None
+    found = database_id(driver, settings.database)
+    if expected is None or found != expected:
+        pytest.fail(
+            f"refusing to run destructive tests against {settings.uri}: database {found} is not the project's test "
+            f"instance ({expected_file} names {expected}). Start the test instance with {START_TEST_INSTANCE}."
+        )
+
+
 @pytest.fixture(scope="session")
 def settings() -> Neo4jSettings:
-    return Neo4jSettings.from_env()
+    return test_instance_settings()
 
 
 @pytest.fixture(scope="session")
 def driver(settings: Neo4jSettings) -> Iterator[Driver]:
-    """A driver to the running Neo4j; a connection failure fails the test."""
+    """A driver to the project's test Neo4j (its own folder and port); a connection failure or any other database
+    fails the test."""
     try:
         graph = connect(settings)
     except Exception as error:  # noqa: BLE001 - any failure to reach Neo4j must fail loudly
-        pytest.fail(f"Neo4j is not reachable at {settings.uri}: {error}. Start it with `make neo4j`.")
-    yield graph
-    graph.close()
+        pytest.fail(f"the test Neo4j is not reachable at {settings.uri}: {error}. Start it with {START_TEST_INSTANCE}.")
+    try:
+        refuse_unless_test_instance(graph, settings)
+        yield graph
+    finally:
+        graph.close()
 
 
 def remove_test_nodes(driver: Driver) -> None:

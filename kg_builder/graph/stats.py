@@ -56,6 +56,11 @@ class GraphStats:
         return "\n".join(lines)
 
 
+def database_id(driver: Driver, database: str = "neo4j") -> str:
+    """The id Neo4j gave the database when it was created: it tells one database from another, whatever the URI."""
+    return driver.execute_query("CALL db.info() YIELD id RETURN id", database_=database).records[0]["id"]
+
+
 def graph_stats(driver: Driver, database: str = "neo4j") -> GraphStats:
     """Count the ontology's labels and relationship types, and how many of them are predicted."""
     nodes = {

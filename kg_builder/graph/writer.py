@@ -75,10 +75,11 @@ WITH i, row
 MATCH (c:{CATEGORY} {{id: row.category}})
 MERGE (i)-[:{IN_CATEGORY}]->(c)
 WITH i, row, c
-OPTIONAL MATCH (i)-[old:{IN_CATEGORY}]->(other:{CATEGORY}) WHERE other <> c
+OPTIONAL MATCH (i)-[old:{IN_CATEGORY}]->(other:{CATEGORY}) WHERE other <> c AND old.predicted IS NULL
 DELETE old
 WITH i, row
-OPTIONAL MATCH (i)-[old_brand:{OF_BRAND}]->(b:{BRAND}) WHERE b.id <> coalesce(row.brand, '')
+OPTIONAL MATCH (i)-[old_brand:{OF_BRAND}]->(b:{BRAND})
+WHERE b.id <> coalesce(row.brand, '') AND old_brand.predicted IS NULL
 DELETE old_brand
 WITH i, row WHERE row.brand IS NOT NULL
 MATCH (b:{BRAND} {{id: row.brand}})

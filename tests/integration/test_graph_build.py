@@ -9,6 +9,7 @@ from neo4j import Driver
 
 from kg_builder.build import build_graph
 from kg_builder.graph.ontology import (
+    BRAND,
     CATEGORY,
     CAUSE,
     HAS_POI,
@@ -16,6 +17,7 @@ from kg_builder.graph.ontology import (
     IN_CATEGORY,
     ITEM,
     NEED,
+    OF_BRAND,
     POI,
     PROBLEM,
     PROPERTY_VALUE,
@@ -92,3 +94,27 @@ def test_inference_rule_adds_and_removes_has_poi(driver: Driver, clean_test_node
     _, removed = infer_item_pois(driver)
     assert removed >= 1
     assert driver.execute_query(query).records == []
+
+
+def test_an_import_without_the_learned_stages_keeps_predicted_category_and_brand_links(
+    driver: Driver, clean_test_nodes: None, tmp_path: Path
+) -> None:
+    root = mini_catalog(tmp_path / "catalog")
+    build_graph(driver, root, progress=False)
+    driver.execute_query(
+        f"""MERGE (c:{CATEGORY} {{id: 'pytest-serum'}}) MERGE (b:{BRAND} {{id: 'pytest-ner-brand'}})
+        WITH c, b MATCH (i:{ITEM} {{id: 'pytest-item1'}})
+        CREATE (i)-[:{IN_CATEGORY} {{source: 'ner', predicted: true}}]->(c),
+               (i)-[:{OF_BRAND} {{source: 'ner', predicted: true}}]->(b)"""
+    )
+    build_graph(driver, root, progress=False)  # no extraction settings: the learned stages are skipped
+    records = driver.execute_query(
+        f"""MATCH (:{ITEM} {{id: 'pytest-item1'}})-[r]->(n) WHERE type(r) IN ['{IN_CATEGORY}', '{OF_BRAND}']
+        RETURN type(r) AS type, n.id AS target, r.predicted AS predicted ORDER BY type, target"""
+    ).records
+    assert [tuple(r.values()) for r in records] == [
+        (IN_CATEGORY, "pytest-mask", None),
+        (IN_CATEGORY, "pytest-serum", True),
+        (OF_BRAND, "pytest-brand", None),
+        (OF_BRAND, "pytest-ner-brand", True),
+    ]
