@@ -1,14 +1,19 @@
 """Rasa custom actions: read the tracker, call ShoppingAssistant, send the reply. Nothing else lives here.
 
 Logging (logger `actions.actions`): every exception that becomes an apology, with its traceback; each turn's
-intent, action and time at debug level; a warning at start-up when no FAQ matcher is trained."""
+intent, action and time at debug level; a warning at start-up when no FAQ matcher is trained.
+
+rasa-sdk runs a synchronous `run` on its event loop, where it holds up every other conversation while it works:
+the video turn, which may render for seconds, runs in a worker thread instead (ActionMakeVideo)."""
 
 from __future__ import annotations
 
 import abc
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +26,7 @@ from actions.faq import faq_model_available
 from actions.graph_store import GraphUnavailable, shared_store
 from actions.language import detect_language
 from actions.messages import say
+from actions.video import max_renders
 from kg_builder.faq.store_ranker import RANKER_FILE
 
 logger = logging.getLogger(__name__)
@@ -188,10 +194,22 @@ class ActionRecommend(AssistantAction):
         return shop.recommend(text)
 
 
+# Threads for video turns: the renders themselves are limited to VIDEO_MAX_RENDERS (actions/video.py); the extra
+# threads serve videos from the cache while renders run. More turns than threads wait in the pool's queue.
+VIDEO_TURNS = ThreadPoolExecutor(max_workers=max_renders() + 2, thread_name_prefix="video-turn")
+
+
 class ActionMakeVideo(AssistantAction):
-    """Render (or reuse) the short video of the item in focus and send it."""
+    """Render (or reuse) the short video of the item in focus and send it: the turn runs in a VIDEO_TURNS thread,
+    so that the event loop goes on with other conversations while it renders."""
 
     action_name = "action_make_video"
+
+    async def run(  # type: ignore[override]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        turn = super().run
+        return await asyncio.get_running_loop().run_in_executor(VIDEO_TURNS, turn, dispatcher, tracker, domain)
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
         return shop.video(

@@ -119,6 +119,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Video: the line sent with it and the captions of its scenes
     "video_text": {"zh": "为您生成了短视频：{scenes}", "en": "Here is a short video: {scenes}"},
+    "video_failed": {
+        "zh": "抱歉，短视频这次没能生成，请稍后再试一次。",
+        "en": "Sorry, I couldn't make the video this time. Please try again in a moment.",
+    },
     "video_scenario": {"zh": "{name}的时候", "en": "When it's {name}"},
     "video_problem": {"zh": "容易{name}", "en": "{name} can follow"},
     "video_poi": {"zh": "需要：{name}", "en": "You need: {name}"},

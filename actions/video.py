@@ -1,12 +1,19 @@
 """Short item videos (paper Figure 7): the item's cognitive path as scenes — a title card, one caption per node
 (scenario, problem, POI, property value), the images linked to each node — rendered to an H.264 MP4 that
-browsers play (imageio-ffmpeg), with cross-fades between scenes. A video is rendered once per content."""
+browsers play (imageio-ffmpeg), with cross-fades between scenes. A video is rendered once per content.
+
+Rendering takes seconds of CPU: the action server runs the video turn in a worker thread (actions/actions.py), at
+most VIDEO_MAX_RENDERS renders run at once in the process (default 2), two requests for the same video render it
+once, and the cache folder keeps within VIDEO_CACHE_MB / VIDEO_CACHE_FILES (actions/media_cache.py). A failed
+render leaves no file behind and the user gets an apology."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import logging
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +24,7 @@ from PIL import Image, ImageDraw
 
 from actions.graph_store import GraphStore
 from actions.media import MEDIA_DIR, local_path, media_url
+from actions.media_cache import CacheBound, KeyedLocks, env_int, evict, touch
 from actions.messages import say
 from actions.ordinals import ordinal_index
 from actions.reply import Reply
@@ -28,6 +36,21 @@ SCENE_SECONDS = 1.8
 FADE_SECONDS = 0.4
 CAPTION_HEIGHT = 170
 THEME = ((252, 243, 236), (196, 64, 84), (40, 40, 40))  # background, accent, ink
+
+logger = logging.getLogger(__name__)
+
+
+def max_renders() -> int:
+    """How many videos the process renders at once: VIDEO_MAX_RENDERS, default 2, at least 1."""
+    return env_int("VIDEO_MAX_RENDERS", 2, minimum=1)
+
+
+RENDER_SLOTS = threading.BoundedSemaphore(max_renders())  # shared by every VideoMaker of the process
+_RENDERING = KeyedLocks()  # one render per video at a time; a second request waits and then finds the file
+
+
+class VideoRenderError(RuntimeError):
+    """Rendering a video failed (ffmpeg, a frame); no file was left behind."""
 
 
 @dataclass(frozen=True)
@@ -103,28 +126,56 @@ def frames(scenes: list[Scene]) -> Iterator[np.ndarray]:
 
 
 def render_video(scenes: list[Scene], path: Path) -> Path:
-    """Write the scenes as an MP4 (H.264, yuv420p)."""
+    """Write the scenes as an MP4 (H.264, yuv420p) into a `.part.mp4` file, then move it to `path`. On any failure
+    the partial file is removed and nothing is at `path`: VideoRenderError (ValueError for no scenes)."""
     if not scenes:
         raise ValueError("a video needs at least one scene")
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".part.mp4")
-    writer = imageio_ffmpeg.write_frames(
-        str(partial), (WIDTH, HEIGHT), fps=FPS, codec="libx264", pix_fmt_out="yuv420p", quality=6
-    )
-    writer.send(None)
-    for frame in frames(scenes):
-        writer.send(np.ascontiguousarray(frame))
-    writer.close()
-    partial.replace(path)
+    try:
+        writer = imageio_ffmpeg.write_frames(
+            str(partial), (WIDTH, HEIGHT), fps=FPS, codec="libx264", pix_fmt_out="yuv420p", quality=6
+        )
+        try:
+            writer.send(None)
+            for frame in frames(scenes):
+                if frame.shape != (HEIGHT, WIDTH, 3) or frame.dtype != np.uint8:
+                    raise ValueError(f"a frame of shape {frame.shape} and type {frame.dtype}")
+                writer.send(np.ascontiguousarray(frame))
+        finally:
+            writer.close()  # ffmpeg ends (and the rest of the partial file is written) before it is removed
+        if not partial.is_file() or partial.stat().st_size == 0:
+            raise OSError("ffmpeg wrote no video")
+        partial.replace(path)
+    except BaseException as error:
+        partial.unlink(missing_ok=True)
+        if isinstance(error, Exception):
+            raise VideoRenderError(f"rendering {path.name} failed: {error}") from error
+        raise
     return path
 
 
-class VideoMaker:
-    """Item id → the MP4 of its cognitive path, cached under MEDIA_DIR/videos by content."""
+Renderer = Callable[[list[Scene], Path], Path]
 
-    def __init__(self, store: GraphStore, folder: Path | None = None) -> None:
+
+class VideoMaker:
+    """Item id → the MP4 of its cognitive path, cached under MEDIA_DIR/videos by content. The cache keeps within
+    `bound` (default from VIDEO_CACHE_MB / VIDEO_CACHE_FILES), at most `slots` renders run at once (default: the
+    process's RENDER_SLOTS), and `renderer` writes a video (default render_video)."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        folder: Path | None = None,
+        bound: CacheBound | None = None,
+        slots: threading.Semaphore | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
         self._store = store
         self._folder = folder or MEDIA_DIR / "videos"
+        self._bound = bound or CacheBound.from_env()
+        self._slots = slots or RENDER_SLOTS
+        self._render = renderer or render_video
 
     def scenes(self, item_id: str, language: str, needs: dict[str, list[str]] | None = None) -> list[Scene] | None:
         needs = needs or {}
@@ -139,10 +190,23 @@ class VideoMaker:
         if scenes is None:
             return None
         key = hashlib.sha256(json.dumps([asdict(s) for s in scenes], ensure_ascii=False).encode()).hexdigest()[:12]
+        return self.file(key, scenes), scenes
+
+    def file(self, key: str, scenes: list[Scene]) -> Path:
+        """The cached video of the key (touched: now the most recently used), rendered first when absent; raises
+        VideoRenderError when rendering fails."""
         path = self._folder / f"{key}.mp4"
-        if not path.is_file():
-            render_video(scenes, path)
-        return path, scenes
+        if touch(path):
+            return path
+        with _RENDERING.hold(str(path)):
+            if touch(path):  # rendered by the request that held the lock before this one
+                return path
+            with self._slots:
+                self._render(scenes, path)
+        removed = evict(self._folder, self._bound, keep=[path])
+        if removed:
+            logger.info("video cache: removed %d least recently used file(s)", len(removed))
+        return path
 
     def reply(
         self,
@@ -156,7 +220,11 @@ class VideoMaker:
         through the needs the conversation is about when there are any."""
         index = ordinal_index(text, len(listed or []))
         item_id = (listed or [])[index] if index is not None else focus
-        made = self.video(item_id, language, needs) if item_id else None
+        try:
+            made = self.video(item_id, language, needs) if item_id else None
+        except VideoRenderError:
+            logger.exception("the video of %s could not be rendered, the user gets an apology", item_id)
+            return Reply(say("video_failed", language), item_in_focus=item_id)
         if made is None:
             return Reply(say("which_item", language))
         path, scenes = made
