@@ -3,10 +3,14 @@ SHELL := /bin/bash
 APP := .venv-app/bin/python
 ENV := source scripts/env.sh &&
 
-.PHONY: run test setup neo4j graph lookups train actions web stop status stats lint
+.PHONY: run run-check test setup neo4j graph lookups train actions web restart stop status stats lint
 
-run: train actions web  ## set up, build the demo MKG, train if needed, start the servers and the chat page, open rasa shell
-	$(ENV) .venv-rasa/bin/rasa shell --model models/current.tar.gz --endpoints endpoints.yml --interface 127.0.0.1 --port 5006
+# Servers that run already are left running (restarted only when their code or model changed; `make restart` always).
+run: run-check train actions web  ## set up, build the demo MKG, train if needed, start the servers, open rasa shell
+	scripts/shell.sh
+
+run-check:  # a second `make run` while the first one's rasa shell is open says so and changes nothing
+	@scripts/shell.sh check
 
 test: train actions web  ## set up where needed, then ruff, pytest (incl. the widget in Chromium), rasa data validate, rasa test
 	scripts/test.sh
@@ -28,10 +32,14 @@ lookups: setup  ## regenerate Rasa lookup tables and synonyms from the catalog
 train: lookups  ## train the Rasa model when its inputs changed
 	scripts/train.sh
 
-actions: graph  ## (re)start the action server
-	scripts/actions.sh restart
+actions: graph  ## start the action server (a running one is restarted only when actions/ or kg_builder/ changed)
+	scripts/actions.sh start
 
-web: train actions  ## (re)start the Rasa server (socket.io + REST) and the chat page on http://127.0.0.1:8080/
+web: train actions  ## start the Rasa server (socket.io + REST) and the chat page on http://127.0.0.1:8080/ (same rule)
+	scripts/web.sh start
+
+restart: train graph  ## stop and start the action server, the Rasa server and the chat page
+	scripts/actions.sh restart
 	scripts/web.sh restart
 
 stats:  ## node and relationship counts of the graph

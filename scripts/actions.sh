@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Run the action server (rasa-sdk, .venv-app) on port $ACTIONS_PORT: start|stop|restart|status.
+# start leaves a running action server alone unless the action code (actions/, kg_builder/) changed since it started.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 start() {
-  if is_running actions; then echo "action server already running (pid $(cat "$RUN_DIR/actions.pid"))"; return 0; fi
+  if is_running actions; then
+    if ! changed_since_start actions actions kg_builder; then
+      echo "action server already running (pid $OUR_PID)"; return 0
+    fi
+    echo "the action code changed since the action server started: restarting it"
+    stop_bg actions
+  fi
+  require_free_port "$ACTIONS_PORT" ACTIONS_PORT "action server"
   echo "starting the action server on port $ACTIONS_PORT (log: .run/actions.log) ..."
   start_bg actions "$RUN_DIR/actions.log" "$APP_VENV/bin/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
   wait_for_port "$ACTIONS_PORT" 60 "action server" || { tail -20 "$RUN_DIR/actions.log" >&2; exit 1; }
@@ -16,6 +24,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop_bg actions ;;
   restart) stop_bg actions; start ;;
-  status) if is_running actions; then echo "action server running"; else echo "action server not running"; exit 3; fi ;;
+  status)
+    if is_running actions; then echo "action server running (pid $OUR_PID)"
+    else echo "action server not running"; exit 3; fi ;;
   *) echo "usage: $0 start|stop|restart|status" >&2; exit 2 ;;
 esac

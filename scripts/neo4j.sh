@@ -31,7 +31,9 @@ start() {
   if [ "$NEO4J_MANAGED" != 1 ]; then
     echo "NEO4J_URI=$NEO4J_URI is set: using that Neo4j, not starting one"; return 0
   fi
-  if is_running "$NEO4J_PID_NAME"; then echo "Neo4j already running (pid $(cat "$RUN_DIR/$NEO4J_PID_NAME.pid"))"; return 0; fi
+  if is_running "$NEO4J_PID_NAME"; then echo "Neo4j already running (pid $OUR_PID)"; return 0; fi
+  require_free_port "$NEO4J_BOLT_PORT" NEO4J_BOLT_PORT "Neo4j"
+  require_free_port "$NEO4J_HTTP_PORT" NEO4J_HTTP_PORT "Neo4j"
   fetch
   write_conf
   if [ ! -d "$NEO4J_LOCAL_HOME/data/dbms" ]; then
@@ -62,7 +64,7 @@ wait_for_bolt() {  # the port opens a little before the database accepts queries
 
 status() {
   if [ "$NEO4J_MANAGED" != 1 ]; then echo "external Neo4j at $NEO4J_URI"; return 0; fi
-  if is_running "$NEO4J_PID_NAME"; then echo "Neo4j running (pid $(cat "$RUN_DIR/$NEO4J_PID_NAME.pid")) at $NEO4J_URI"; else echo "Neo4j not running"; return 3; fi
+  if is_running "$NEO4J_PID_NAME"; then echo "Neo4j running (pid $OUR_PID) at $NEO4J_URI"; else echo "Neo4j not running"; return 3; fi
 }
 
 case "${1:-}" in

@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
 # The web chat: the Rasa server (socket.io + REST channels, port $RASA_PORT) and the page's static server
 # (port $WEB_PORT, web/serve.py). start|stop|restart|status. The action server is started by scripts/actions.sh.
+# start leaves running servers alone, except the one whose inputs changed since it started (the Rasa server: the model,
+# credentials.yml, endpoints.yml, rasa_addons/; the page's server: web/serve.py, kg_builder/config.py).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+RASA_INPUTS=(models/current.tar.gz credentials.yml endpoints.yml rasa_addons)
+WEB_INPUTS=(web/serve.py kg_builder/config.py)
 
 start() {
-  if ! is_running rasa; then
+  if is_running rasa && changed_since_start rasa "${RASA_INPUTS[@]}"; then
+    echo "the model or the Rasa server's settings changed since it started: restarting it"
+    stop_bg rasa
+  fi
+  if is_running rasa; then
+    echo "Rasa server already running (pid $OUR_PID)"
+  else
+    require_free_port "$RASA_PORT" RASA_PORT "Rasa server"
     echo "starting the Rasa server on port $RASA_PORT (log: .run/rasa.log) ..."
     local api=()
     if [ "${RASA_ENABLE_API:-0}" = 1 ]; then  # the HTTP API can rewrite conversations and models: token only
@@ -19,7 +30,14 @@ start() {
       --port "$RASA_PORT"
     wait_for_port "$RASA_PORT" 180 "Rasa server" || { tail -20 "$RUN_DIR/rasa.log" >&2; exit 1; }
   fi
-  if ! is_running web; then
+  if is_running web && changed_since_start web "${WEB_INPUTS[@]}"; then
+    echo "the chat page server's code changed since it started: restarting it"
+    stop_bg web
+  fi
+  if is_running web; then
+    echo "chat page server already running (pid $OUR_PID)"
+  else
+    require_free_port "$WEB_PORT" WEB_PORT "chat page server"
     start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT"
     wait_for_port "$WEB_PORT" 30 "chat page" || { tail -20 "$RUN_DIR/web.log" >&2; exit 1; }
   fi
