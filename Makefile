@@ -3,7 +3,7 @@ SHELL := /bin/bash
 APP := .venv-app/bin/python
 ENV := source scripts/env.sh &&
 
-.PHONY: run run-check test setup neo4j graph lookups train actions web restart stop status stats lint
+.PHONY: run run-check test setup neo4j graph lookups train actions stores web restart stop status stats lint
 
 # Servers that run already are left running (restarted only when their code or model changed; `make restart` always).
 run: run-check train actions web  ## set up, build the demo MKG, train if needed, start the servers, open rasa shell
@@ -35,10 +35,13 @@ train: lookups  ## train the Rasa model when its inputs changed
 actions: graph  ## start the action server (a running one is restarted only when actions/ or kg_builder/ changed)
 	scripts/actions.sh start
 
-web: train actions  ## start the Rasa server (socket.io + REST) and the chat page on http://127.0.0.1:8080/ (same rule)
+stores: setup  ## PostgreSQL (conversations) and Redis (conversation locks) on 127.0.0.1, or yours (scripts/env.sh)
+	scripts/stores.sh start
+
+web: train actions stores  ## start the Rasa server (socket.io + REST) and the chat page on http://127.0.0.1:8080/ (same rule)
 	scripts/web.sh start
 
-restart: train graph  ## stop and start the action server, the Rasa server and the chat page
+restart: train graph stores  ## stop and start the action server, the Rasa server and the chat page
 	scripts/actions.sh restart
 	scripts/web.sh restart
 
@@ -49,12 +52,14 @@ status:
 	-scripts/neo4j.sh status
 	-scripts/actions.sh status
 	-scripts/web.sh status
+	-scripts/stores.sh status
 
 stop:  ## stop what the project started (by pid file)
 	scripts/web.sh stop
 	scripts/actions.sh stop
 	scripts/neo4j.sh stop
 	NEO4J_INSTANCE=test scripts/neo4j.sh stop
+	scripts/stores.sh stop
 
 lint:
 	.venv-app/bin/ruff check . && .venv-app/bin/ruff format --check .

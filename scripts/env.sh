@@ -204,6 +204,29 @@ wait_for_port() {  # port seconds name
   return 1
 }
 
+# Conversations (issue 13): Rasa's tracker store on PostgreSQL and its lock store on Redis. Unless TRACKER_DB_HOST /
+# LOCK_STORE_HOST name your own, the project runs both on loopback (scripts/stores.sh) with generated passwords in
+# .postgres/password and .redis/password. CONVERSATION_TTL_HOURS: idle conversations are deleted after it (0: never).
+export CONVERSATION_TTL_HOURS="${CONVERSATION_TTL_HOURS:-720}"
+generated_secret() {  # file: its content, generated (owner-only) on first use
+  [ -s "$1" ] || { mkdir -p "$(dirname "$1")"; (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"); }
+  cat "$1"
+}
+if [ -z "${TRACKER_DB_HOST:-}" ] || [ "${POSTGRES_MANAGED:-}" = 1 ]; then
+  export POSTGRES_MANAGED=1 TRACKER_DB_HOST=127.0.0.1 TRACKER_DB_PORT="${TRACKER_DB_PORT:-5433}"
+  export TRACKER_DB_USER=rasa TRACKER_DB_NAME=rasa TRACKER_DB_PASSWORD="$(generated_secret "$ROOT/.postgres/password")"
+else
+  export POSTGRES_MANAGED=0 TRACKER_DB_PORT="${TRACKER_DB_PORT:-5432}" TRACKER_DB_NAME="${TRACKER_DB_NAME:-rasa}"
+  : "${TRACKER_DB_USER:?TRACKER_DB_HOST is set: set TRACKER_DB_USER and TRACKER_DB_PASSWORD for it too}"
+  : "${TRACKER_DB_PASSWORD:?TRACKER_DB_HOST is set: set TRACKER_DB_PASSWORD for it too}"
+fi
+if [ -z "${LOCK_STORE_HOST:-}" ] || [ "${REDIS_MANAGED:-}" = 1 ]; then
+  export REDIS_MANAGED=1 LOCK_STORE_HOST=127.0.0.1 LOCK_STORE_PORT="${LOCK_STORE_PORT:-6380}"
+  export LOCK_STORE_PASSWORD="$(generated_secret "$ROOT/.redis/password")"
+else
+  export REDIS_MANAGED=0 LOCK_STORE_PORT="${LOCK_STORE_PORT:-6379}" LOCK_STORE_PASSWORD="${LOCK_STORE_PASSWORD:-}"
+fi
+
 export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL=2
 export SQLALCHEMY_SILENCE_UBER_WARNING=1

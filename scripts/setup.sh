@@ -3,7 +3,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium nodejs npm)
+APT_PACKAGES=(openjdk-17-jre-headless maven tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk chromium nodejs npm postgresql
+  redis-server)
 
 apt_deps() {
   local missing=()
@@ -14,6 +15,8 @@ apt_deps() {
   [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
   command -v chromium >/dev/null || missing+=(chromium)  # the widget's end-to-end test (playwright)
   command -v npm >/dev/null || missing+=(nodejs npm)  # the rasa-webchat widget from npm
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)  # Rasa's tracker store
+  command -v redis-server >/dev/null || missing+=(redis-server)  # Rasa's lock store
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "installing apt packages: ${missing[*]} (of ${APT_PACKAGES[*]})"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
