@@ -17,6 +17,7 @@ fi
 export RASA_VENV="$ROOT/.venv-rasa"
 export APP_VENV="$ROOT/.venv-app"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTION_SERVER_SANIC_WORKERS="${ACTION_WORKERS:-2}"  # processes of the action server (rasa-sdk reads this)
 export RASA_PORT="${RASA_PORT:-5005}"
 export WEB_PORT="${WEB_PORT:-8080}"
 export MEDIA_BASE_URL="${MEDIA_BASE_URL:-http://127.0.0.1:$WEB_PORT}"  # where the chat page serves images and videos

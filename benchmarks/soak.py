@@ -1,0 +1,144 @@
+"""Soak test of the running, locked-down, persistent set-up: many conversations of 10 turns through the REST channel,
+both languages, and the resident memory of every process the project started, before and after.
+
+    make web && python benchmarks/soak.py [--conversations 1000 --concurrency 20]
+
+A turn fails when the HTTP call fails, gets no reply, or gets an apology for a broken part (as in
+benchmarks/assistant_latency.py). Writes benchmarks/results/soak.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+from tqdm import tqdm
+
+from benchmarks.assistant_latency import SCRIPTS, answered, summary
+from kg_builder.config import PATHS
+
+RUN_DIR = Path(os.environ.get("RUN_DIR", PATHS.repo / ".run"))
+# Ten turns: the latency benchmark's seven, then a price question, another pick and thanks.
+SOAK_SCRIPTS = {
+    "zh": [*SCRIPTS["zh"], ("property", "它多少钱"), ("choose", "第一个"), ("thank", "谢谢")],
+    "en": [*SCRIPTS["en"], ("property", "what is its price?"), ("choose", "the second one"), ("thank", "thanks")],
+}
+
+
+def conversation(url: str, language: str) -> list[tuple[str, float, bool, str]]:
+    """One scripted conversation; (kind of turn, seconds, answered, first reply line) per turn."""
+    sender, turns = f"soak-{uuid.uuid4().hex[:10]}", []
+    with requests.Session() as session:
+        for kind, text in SOAK_SCRIPTS[language]:
+            started = time.perf_counter()
+            try:
+                response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
+                ok = answered(response)
+                first = (
+                    ((response.json() or [{}])[0].get("text") or "")[:80] if response.ok else str(response.status_code)
+                )
+            except (requests.RequestException, ValueError) as error:
+                ok, first = False, f"{type(error).__name__}: {error}"[:80]
+            turns.append((kind, time.perf_counter() - started, ok, first))
+    return turns
+
+
+def process_tree(pid: int) -> list[int]:
+    """The pid and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children.get(current, [])
+    return tree
+
+
+def resident_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def memory() -> dict[str, float]:
+    """Resident memory (MB) of each process the project started (pid files in .run/), with its children."""
+    found = {}
+    for pid_file in sorted(RUN_DIR.glob("*.pid")):
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            found[pid_file.stem] = round(
+                sum(resident_mb(p) for p in process_tree(pid) if Path(f"/proc/{p}").exists()), 1
+            )
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+    )
+    parser.add_argument("--conversations", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=20)
+    args = parser.parse_args()
+    try:
+        requests.post(args.url, json={"sender": "soak-warmup", "message": "你好"}, timeout=60).raise_for_status()
+    except requests.RequestException as error:
+        print(
+            f"error: the Rasa server is not answering at {args.url} ({error}); start it with `make web`",
+            file=sys.stderr,
+        )
+        return 2
+    before = memory()
+    languages = ["zh" if n % 2 == 0 else "en" for n in range(args.conversations)]
+    results: list[tuple[str, float, bool, str]] = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        futures = [pool.submit(conversation, args.url, language) for language in languages]
+        for future in tqdm(futures, desc="soak", unit="conv", file=sys.stderr):
+            results += future.result()
+    wall = time.perf_counter() - started
+    after = memory()
+    failures = [(kind, first) for kind, _, ok, first in results if not ok]
+    report = {
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+        "conversations": args.conversations,
+        "turns_per_conversation": len(SOAK_SCRIPTS["zh"]),
+        "concurrency": args.concurrency,
+        "wall_seconds": round(wall, 1),
+        "turns": len(results),
+        "turns_per_second": round(len(results) / wall, 2),
+        "failed_turns": len(failures),
+        "failed_examples": failures[:10],
+        "latency": summary([seconds for _, seconds, _, _ in results]),
+        "resident_mb_before": before,
+        "resident_mb_after": after,
+    }
+    PATHS.benchmark_results.mkdir(parents=True, exist_ok=True)
+    (PATHS.benchmark_results / "soak.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(
+        f"soak: {len(results)} turns in {wall:.0f} s ({report['turns_per_second']} turns/s), {len(failures)} failed; "
+        f"resident MB before {before} after {after}"
+    )
+    return 0 if not failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
