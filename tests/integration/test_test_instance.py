@@ -8,6 +8,7 @@ import pytest
 from neo4j import Driver
 
 import tests.conftest as shared
+from actions.graph_store import GraphUnavailable, Neo4jGraphStore
 from kg_builder.config import Neo4jSettings, connect
 from kg_builder.graph.stats import database_id
 
@@ -37,3 +38,11 @@ def test_the_demo_graph_that_neo4j_uri_names_is_refused() -> None:
             shared.refuse_unless_test_instance(demo, Neo4jSettings.from_env())
     finally:
         demo.close()
+
+
+def test_the_assistants_store_reads_in_read_transactions(driver: Driver, clean_test_nodes: None) -> None:
+    """So a `neo4j://` routing URI sends them to any cluster member; a write through the store is refused."""
+    store = Neo4jGraphStore(driver)
+    with pytest.raises(GraphUnavailable, match="read access mode|AccessMode"):
+        store._run("CREATE (:Item {id: $id})", id=f"{shared.TEST_PREFIX}written-by-a-read")
+    assert store._run("MATCH (n {id: $id}) RETURN n", id=f"{shared.TEST_PREFIX}written-by-a-read") == []
