@@ -20,7 +20,8 @@ start() {
     wait_for_port "$RASA_PORT" 180 "Rasa server" || { tail -20 "$RUN_DIR/rasa.log" >&2; exit 1; }
   fi
   if ! is_running web; then
-    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT"
+    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT" \
+      --rasa-port "$RASA_PORT" ${RASA_PUBLIC_URL:+--rasa-url "$RASA_PUBLIC_URL"}
     wait_for_port "$WEB_PORT" 30 "chat page" || { tail -20 "$RUN_DIR/web.log" >&2; exit 1; }
   fi
   echo "chat page: http://127.0.0.1:$WEB_PORT/  (Rasa REST: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook)"
