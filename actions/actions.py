@@ -1,5 +1,9 @@
 """Rasa custom actions: read the tracker, call ShoppingAssistant, send the reply. Nothing else lives here.
 
+The tracker is the client's to craft (slots and entities included): it is read through the helpers below, which
+take strings of at most MAX_VALUE_CHARS, at most MAX_LISTED_ITEMS listed items, MAX_NEEDS needs of each kind and
+the first MAX_ENTITIES entities, and ignore values of any other type (actions/limits.py).
+
 Logging (logger `actions.actions`): every exception that becomes an apology, with its traceback; each turn's
 intent, action and time at debug level; a warning at start-up when no FAQ matcher is trained.
 
@@ -25,6 +29,7 @@ from actions.assistant import Reply, ShoppingAssistant
 from actions.faq import faq_model_available
 from actions.graph_store import GraphUnavailable, shared_store
 from actions.language import detect_language
+from actions.limits import MAX_ENTITIES, MAX_LISTED_ITEMS, MAX_MESSAGE_CHARS, MAX_NEEDS, MAX_VALUE_CHARS
 from actions.messages import say
 from actions.video import max_renders
 from kg_builder.faq.store_ranker import RANKER_FILE
@@ -65,12 +70,61 @@ def assistant() -> ShoppingAssistant:
     return _assistant
 
 
+NEED_KINDS = ("scenarios", "problems", "pois")  # the keys of the needs_in_focus slot (Reply.needs)
+
+
+def _short(value: object) -> str | None:
+    """A non-empty string of at most MAX_VALUE_CHARS (an id, a name, an entity value), else None."""
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_VALUE_CHARS else None
+
+
+def _strings(value: object, limit: int) -> list[str]:
+    """The first `limit` entries of a list, those that are short strings."""
+    return [entry for entry in value[:limit] if _short(entry) is not None] if isinstance(value, list) else []
+
+
+def _text(tracker: Tracker) -> str:
+    """The latest message's text ('' when it has none); the assistant's turns answer one over the limit."""
+    text = tracker.latest_message.get("text")
+    return text if isinstance(text, str) else ""
+
+
 def _entity(tracker: Tracker, name: str) -> str | None:
-    return next(tracker.get_latest_entity_values(name), None)
+    """The value of the first entity `name` (no role, no group) among the latest message's first MAX_ENTITIES."""
+    entities = tracker.latest_message.get("entities")
+    for entity in entities[:MAX_ENTITIES] if isinstance(entities, list) else []:
+        if not isinstance(entity, dict) or entity.get("role") is not None or entity.get("group") is not None:
+            continue
+        if entity.get("entity") == name:
+            return _short(entity.get("value"))
+    return None
+
+
+def _slot(tracker: Tracker, name: str) -> str | None:
+    """A text slot (item_in_focus, property_in_focus)."""
+    return _short(tracker.get_slot(name))
+
+
+def _listed(tracker: Tracker) -> list[str]:
+    """The listed_items slot: at most MAX_LISTED_ITEMS ids."""
+    return _strings(tracker.get_slot("listed_items"), MAX_LISTED_ITEMS)
+
+
+def _needs(tracker: Tracker) -> dict[str, list[str]] | None:
+    """The needs_in_focus slot: at most MAX_NEEDS ids of each kind; None when unset or not a mapping."""
+    needs = tracker.get_slot("needs_in_focus")
+    if not isinstance(needs, dict):
+        return None
+    return {kind: _strings(needs[kind], MAX_NEEDS) for kind in NEED_KINDS if needs.get(kind) is not None}
+
+
+def _intent(tracker: Tracker) -> str | None:
+    intent = tracker.latest_message.get("intent")
+    return _short(intent.get("name")) if isinstance(intent, dict) else None
 
 
 def _log_turn(tracker: Tracker, action: str, started: float) -> None:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = _intent(tracker)
     logger.debug("turn: intent=%s action=%s time=%.3f s", intent, action, time.perf_counter() - started)
 
 
@@ -132,8 +186,8 @@ class AssistantAction(Action, abc.ABC):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         started = time.perf_counter()
-        text = tracker.latest_message.get("text") or ""
-        language = detect_language(text)
+        text = _text(tracker)
+        language = detect_language(text[:MAX_MESSAGE_CHARS])
         try:
             events = _send(dispatcher, self.turn(assistant(), text, tracker), tracker.get_latest_input_channel())
         except GraphUnavailable:
@@ -165,8 +219,7 @@ class ActionChooseItem(AssistantAction):
     action_name = "action_choose_item"
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
-        listed = tracker.get_slot("listed_items") or []
-        return shop.choose(text, listed, _entity(tracker, "ordinal"), tracker.get_slot("property_in_focus"))
+        return shop.choose(text, _listed(tracker), _entity(tracker, "ordinal"), _slot(tracker, "property_in_focus"))
 
 
 class ActionAnswerProperty(AssistantAction):
@@ -177,11 +230,11 @@ class ActionAnswerProperty(AssistantAction):
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
         return shop.ask_property(
             text,
-            focus=tracker.get_slot("item_in_focus"),
-            listed=tracker.get_slot("listed_items") or [],
+            focus=_slot(tracker, "item_in_focus"),
+            listed=_listed(tracker),
             property_value=_entity(tracker, "property"),
             category=_entity(tracker, "category"),
-            property_in_focus=tracker.get_slot("property_in_focus"),
+            property_in_focus=_slot(tracker, "property_in_focus"),
         )
 
 
@@ -212,12 +265,7 @@ class ActionMakeVideo(AssistantAction):
         return await asyncio.get_running_loop().run_in_executor(VIDEO_TURNS, turn, dispatcher, tracker, domain)
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
-        return shop.video(
-            text,
-            tracker.get_slot("item_in_focus"),
-            tracker.get_slot("listed_items"),
-            tracker.get_slot("needs_in_focus"),
-        )
+        return shop.video(text, _slot(tracker, "item_in_focus"), _listed(tracker), _needs(tracker))
 
 
 class ActionAnswerFaq(AssistantAction):
@@ -226,7 +274,7 @@ class ActionAnswerFaq(AssistantAction):
     action_name = "action_answer_faq"
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
-        return shop.faq(text, tracker.get_slot("item_in_focus"))
+        return shop.faq(text, _slot(tracker, "item_in_focus"))
 
 
 class ActionUtterLocalized(Action):
@@ -241,9 +289,8 @@ class ActionUtterLocalized(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         started = time.perf_counter()
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        key = intent if intent in self.INTENTS else "out_of_scope"
-        language = detect_language(tracker.latest_message.get("text"))
+        key = intent if (intent := _intent(tracker)) in self.INTENTS else "out_of_scope"
+        language = detect_language(_text(tracker)[:MAX_MESSAGE_CHARS])
         dispatcher.utter_message(text=say(key, language))
         _log_turn(tracker, self.name(), started)
         return [SlotSet("language", language)]

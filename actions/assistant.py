@@ -15,7 +15,7 @@ from actions.faq import FaqAnswerer, FaqFallback
 from actions.graph_store import GraphStore
 from actions.kbqa import PropertyAnswerer, is_follow_up
 from actions.language import detect_language
-from actions.messages import say
+from actions.limits import MAX_MESSAGE_CHARS, too_long, too_long_reply
 from actions.recommendation import Recommender
 from actions.reply import Reply
 from actions.retrieval import ItemRetriever, QueryEncoder
@@ -23,7 +23,6 @@ from actions.video import VideoMaker
 
 __all__ = ["MAX_MESSAGE_CHARS", "Reply", "ShoppingAssistant"]
 
-MAX_MESSAGE_CHARS = 2_000  # a longer message gets a polite reply and reaches no step (a 1 MB one in microseconds)
 Turn = TypeVar("Turn", bound=Callable[..., Reply])
 
 
@@ -32,8 +31,8 @@ def bounded(turn: Turn) -> Turn:
 
     @functools.wraps(turn)
     def guarded(self: Any, text: str, *args: Any, **kwargs: Any) -> Reply:
-        if len(text or "") > MAX_MESSAGE_CHARS:
-            return Reply(say("too_long", detect_language(text[:MAX_MESSAGE_CHARS]), limit=MAX_MESSAGE_CHARS))
+        if too_long(text):
+            return Reply(too_long_reply(text))
         return turn(self, text, *args, **kwargs)
 
     return guarded  # type: ignore[return-value]

@@ -47,9 +47,10 @@ class Paths:
         )
 
     def served(self) -> dict[str, Path]:
-        """URL path prefix → folder, for what the chat page's server (web/serve.py) may serve."""
+        """URL path prefix → folder, for what the chat page's server (web/serve.py) may serve besides the page
+        (web/index.html): the chat widget's bundle and the folders of images and videos."""
         return {
-            "web/": self.repo / "web",
+            "web/node_modules/rasa-webchat/lib/": self.repo / "web" / "node_modules" / "rasa-webchat" / "lib",
             "media/": self.media,
             "data/catalog/images/": self.catalog / "images",
             "models/images/extracted/pieces/": self.models / "images" / "extracted" / "pieces",

@@ -38,7 +38,8 @@ start() {
     echo "chat page server already running (pid $OUR_PID)"
   else
     require_free_port "$WEB_PORT" WEB_PORT "chat page server"
-    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT"
+    start_bg web "$RUN_DIR/web.log" "$APP_VENV/bin/python" web/serve.py --host "$BIND_HOST" --port "$WEB_PORT" \
+      --rasa-port "$RASA_PORT" ${RASA_PUBLIC_URL:+--rasa-url "$RASA_PUBLIC_URL"}
     wait_for_port "$WEB_PORT" 30 "chat page" || { tail -20 "$RUN_DIR/web.log" >&2; exit 1; }
   fi
   echo "chat page: http://127.0.0.1:$WEB_PORT/  (Rasa REST: http://127.0.0.1:$RASA_PORT/webhooks/rest/webhook)"

@@ -1,0 +1,118 @@
+"""Checks of rasa_addons' input channels that need Rasa: run by the Rasa server's Python (.venv-rasa, which has no
+pytest) from tests/unit/test_message_limit.py; exits non-zero with the failed assertion.
+
+A message over MAX_MESSAGE_CHARS sent to the REST webhook or the socket.io event gets the polite reply on its
+channel, in its language, and `on_new_message` (NLU, policies, actions) is never called; a message at the limit
+is passed on. No server starts: the channels' own handlers are called with stand-in requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage, register  # noqa: E402
+from rasa.shared.utils.common import class_from_module_path  # noqa: E402
+from rasa.shared.utils.io import read_config_file  # noqa: E402
+from sanic import Sanic  # noqa: E402
+
+from actions.limits import MAX_MESSAGE_CHARS, too_long_reply  # noqa: E402
+from rasa_addons.message_limit import LimitedRestInput, limit_messages  # noqa: E402
+from rasa_addons.socketio_channel import PersistentSocketIOInput  # noqa: E402
+
+LONG_ZH = "我想看看口红" * 400  # 2,400 characters
+LONG_EN = "1" * 40_000
+AT_LIMIT = "x" * MAX_MESSAGE_CHARS
+
+
+class Recorder:
+    """A stand-in for the agent's `on_new_message`: records the texts it is given."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    async def __call__(self, message: UserMessage) -> None:
+        self.texts.append(message.text)
+
+
+async def check_the_wrapper() -> None:
+    for text, language in ((LONG_ZH, "zh"), (LONG_EN, "en")):
+        recorder, collector = Recorder(), CollectingOutputChannel()
+        await limit_messages(recorder)(UserMessage(text, collector, "user-1"))
+        assert recorder.texts == [], "a long message reached on_new_message"
+        assert [m["text"] for m in collector.messages] == [too_long_reply(text)], collector.messages
+        assert ("太长" in collector.messages[0]["text"]) == (language == "zh")
+        assert collector.messages[0]["recipient_id"] == "user-1"
+    recorder, collector = Recorder(), CollectingOutputChannel()
+    await limit_messages(recorder)(UserMessage(AT_LIMIT, collector, "user-1"))
+    assert recorder.texts == [AT_LIMIT] and collector.messages == [], "a message at the limit was not passed on"
+
+
+def webhook_handler(channel: LimitedRestInput, on_new_message: Recorder) -> Any:
+    """The POST /webhook handler of the channel's blueprint."""
+    blueprint = channel.blueprint(on_new_message)
+    return next(route.handler for route in blueprint._future_routes if route.uri == "/webhook")
+
+
+async def check_rest() -> None:
+    recorder = Recorder()
+    receive = webhook_handler(LimitedRestInput(), recorder)
+    for text in (LONG_ZH, LONG_EN):
+        request = SimpleNamespace(json={"sender": "user-2", "message": text}, args={})
+        answer = json.loads((await receive(request)).body)
+        assert recorder.texts == [], "a long REST message reached on_new_message"
+        assert [m["text"] for m in answer] == [too_long_reply(text)] and answer[0]["recipient_id"] == "user-2"
+    await receive(SimpleNamespace(json={"sender": "user-2", "message": "我想看看口红"}, args={}))
+    assert recorder.texts == ["我想看看口红"], recorder.texts
+
+
+async def check_socketio() -> None:
+    recorder, emitted = Recorder(), []
+    channel = PersistentSocketIOInput("user_uttered", "bot_uttered", session_persistence=True)
+    channel.blueprint(recorder)
+    assert channel.sio is not None
+
+    async def emit(event: str, data: Any, room: str | None = None, **kwargs: Any) -> None:
+        emitted.append((event, data, room))
+
+    channel.sio.emit = emit  # type: ignore[method-assign]
+    handle_message = channel.sio.handlers["/"]["user_uttered"]
+    for text in (LONG_ZH, LONG_EN):
+        emitted.clear()
+        await handle_message("sid-1", {"message": text, "session_id": "session-1"})
+        assert recorder.texts == [], "a long socket.io message reached on_new_message"
+        assert emitted == [("bot_uttered", {"text": too_long_reply(text)}, "session-1")], emitted
+    emitted.clear()
+    await handle_message("sid-1", {"message": "the second one", "session_id": "session-1"})
+    assert recorder.texts == ["the second one"] and emitted == []
+
+
+def check_the_credentials() -> None:
+    """credentials.yml loads these channels as `rasa run` does (rasa.core.run._create_single_channel, without
+    importing rasa.core.run and TensorFlow)."""
+    credentials = read_config_file(str(REPO_ROOT / "credentials.yml"))
+    channels = [class_from_module_path(name).from_credentials(settings) for name, settings in credentials.items()]
+    assert sorted(type(c).__name__ for c in channels) == ["LimitedRestInput", "PersistentSocketIOInput"], channels
+    app = Sanic("rasa_channel_checks")
+    register(channels, app, route="/webhooks/")  # as `rasa run` does
+    app.router.finalize()
+    paths = {route.path for route in app.router.routes}
+    assert {"webhooks/rest/webhook", "webhooks/socketio", "socket.io"} <= paths, paths  # the URLs as before
+
+
+async def main() -> None:
+    await check_the_wrapper()
+    await check_rest()
+    await check_socketio()
+    check_the_credentials()
+    print("rasa channel checks: ok")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
