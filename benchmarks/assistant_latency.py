@@ -5,9 +5,10 @@
 Each conversation is a scripted session in one language (search, pick, property question, recommendation,
 store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries
 Neo4j. Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
-benchmarks/results/assistant_latency.json. A turn fails when the HTTP call fails, when it gets no reply, or when the
-reply is one of the assistant's apologies for something broken (graph, FAQ, video or action server down): those
-count in `failed_turns`, not as replies.
+benchmarks/results/assistant_latency.json. A turn fails when the HTTP call fails (an error status; a refused
+connection or a timeout stops the run), when it gets no reply, or when the reply is one of the assistant's apologies
+for something broken (graph, FAQ, video or action server down): those count in `failed_turns`, not as replies.
+Files written before issue 13 have `turns_without_reply` instead, which counted only error statuses and empty replies.
 """
 
 from __future__ import annotations
