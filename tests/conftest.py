@@ -64,6 +64,18 @@ def driver(settings: Neo4jSettings) -> Iterator[Driver]:
         graph.close()
 
 
+@pytest.fixture(scope="session")
+def demo_driver() -> Iterator[Driver]:
+    """A driver to the assistant's graph (NEO4J_URI), for tests that only read what `make graph` built there."""
+    settings = Neo4jSettings.from_env()
+    try:
+        graph = connect(settings)
+    except Exception as error:  # noqa: BLE001 - any failure to reach Neo4j must fail loudly
+        pytest.fail(f"the assistant's graph is not reachable at {settings.uri}: {error}. Build it with `make graph`.")
+    yield graph
+    graph.close()
+
+
 def remove_test_nodes(driver: Driver) -> None:
     """Delete every node whose id starts with the test prefix."""
     driver.execute_query("MATCH (n) WHERE n.id STARTS WITH $prefix DETACH DELETE n", prefix=TEST_PREFIX)

@@ -43,6 +43,7 @@ class ImageSearch:
             query=self._query_vector(text),
             limit=limit,
             database_=self.database,
+            routing_="r",
         ).records
         return [RankedImage(**record.data()) for record in records]
 
@@ -52,6 +53,11 @@ class ImageSearch:
     def search(self, text: str, limit: int = 10) -> list[RankedImage]:
         """The best-matching images of the whole graph, through the vector index."""
         records = self.driver.execute_query(
-            SEARCH_IMAGES, index=IMAGE_INDEX, limit=limit, query=self._query_vector(text), database_=self.database
+            SEARCH_IMAGES,
+            index=IMAGE_INDEX,
+            limit=limit,
+            query=self._query_vector(text),
+            database_=self.database,
+            routing_="r",
         ).records
         return [RankedImage(**record.data()) for record in records]

@@ -127,19 +127,20 @@ def test_a_text_query_ranks_an_items_images_through_the_stored_embeddings(
         search.rank_entity_images("User", "u1", "x")
 
 
-def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vector_index(driver: Driver) -> None:
+def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vector_index(demo_driver: Driver) -> None:
     threshold = json.loads((DEMO_MODEL / "finetuning.json").read_text())["threshold"]["threshold"]
-    links = driver.execute_query(
+    links = demo_driver.execute_query(
         f"MATCH (s)-[r:{HAS_IMAGE} {{source: 'cross_modal'}}]->(img:{IMAGE}) "
         "RETURN labels(s)[0] AS label, min(r.score) AS lowest, collect(DISTINCT r.model) AS models, count(*) AS n"
     ).records
     assert {r["label"] for r in links} >= {"Item"}
     assert all(r["lowest"] >= threshold and r["models"] == [DEMO_MODEL.name] for r in links)
-    index = driver.execute_query(
+    index = demo_driver.execute_query(
         "SHOW VECTOR INDEXES YIELD name, state, labelsOrTypes, properties WHERE name = $n RETURN *", n=IMAGE_INDEX
     ).records
     assert index and index[0]["state"] == "ONLINE" and index[0]["properties"] == ["embedding"]
-    embedded = driver.execute_query(f"MATCH (i:{IMAGE}) WHERE i.embedding IS NOT NULL RETURN count(i) AS n").records
+    query = f"MATCH (i:{IMAGE}) WHERE i.embedding IS NOT NULL RETURN count(i) AS n"
+    embedded = demo_driver.execute_query(query).records
     assert embedded[0]["n"] >= 300  # pieces of the generated pages, the real photos and the curated images
-    search = ImageSearch(driver, CrossModalEncoder.load(DEMO_MODEL))
+    search = ImageSearch(demo_driver, CrossModalEncoder.load(DEMO_MODEL))
     assert len(search.search("Arla Natural Yoghurt", limit=5)) == 5

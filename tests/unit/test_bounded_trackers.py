@@ -5,6 +5,8 @@ demo catalog, wrapped to record every call the assistant makes to it."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -79,8 +81,11 @@ def tracker(
 
 
 def run(action: actions.Action, crafted: Tracker) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Run an action as rasa-sdk does: awaited when its `run` is a coroutine (the video turn's is)."""
     dispatcher = CollectingDispatcher()
     events = action.run(dispatcher, crafted, {})
+    if inspect.isawaitable(events):
+        events = asyncio.run(events)
     return dispatcher.messages, events
 
 

@@ -1,0 +1,76 @@
+"""The running set-up is locked down by default: every port on loopback, no cross-origin access to the Rasa server
+but from the chat page, no HTTP API without a token, and a hostile message answered politely while another
+conversation goes on. (How long they take is measured by benchmarks/hostile_message.py, not asserted here.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import uuid
+
+import pytest
+import requests
+
+RASA = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+REST = f"{RASA}/webhooks/rest/webhook"
+PAGE_ORIGIN = os.environ.get("PAGE_ORIGIN", f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8080')}")
+PORTS = {
+    os.environ.get(name, default)
+    for name, default in [
+        ("RASA_PORT", "5005"),
+        ("ACTIONS_PORT", "5055"),
+        ("WEB_PORT", "8080"),
+        ("NEO4J_BOLT_PORT", "7687"),
+        ("NEO4J_HTTP_PORT", "7474"),
+        ("TRACKER_DB_PORT", "5433"),
+        ("LOCK_STORE_PORT", "6380"),
+    ]
+}
+
+
+def _say(text: str, sender: str) -> str:
+    response = requests.post(REST, json={"sender": sender, "message": text}, timeout=120)
+    assert response.status_code == 200, response.text[:300]
+    return "\n".join(message.get("text") or "" for message in response.json())
+
+
+@pytest.mark.skipif(os.environ.get("BIND_HOST", "127.0.0.1") != "127.0.0.1", reason="BIND_HOST is set")
+def test_every_port_of_the_project_listens_on_loopback_only() -> None:
+    listening = subprocess.run(["ss", "-Hltn"], capture_output=True, text=True, check=True).stdout.split("\n")
+    addresses = [line.split()[3] for line in listening if line.strip()]
+    ours = [address for address in addresses if address.rsplit(":", 1)[1] in PORTS]
+    assert ours, addresses
+    assert all(address.rsplit(":", 1)[0].strip("[]").removeprefix("::ffff:") == "127.0.0.1" for address in ours), ours
+
+
+def test_only_the_chat_page_may_call_the_rasa_server_from_a_browser() -> None:
+    def allowed(origin: str) -> str | None:
+        headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        return requests.options(REST, headers=headers, timeout=10).headers.get("Access-Control-Allow-Origin")
+
+    assert allowed(PAGE_ORIGIN) == PAGE_ORIGIN
+    assert allowed("http://evil.example") in (None, "")
+
+
+@pytest.mark.skipif(os.environ.get("RASA_ENABLE_API") == "1", reason="the HTTP API was turned on")
+def test_the_http_api_is_off() -> None:
+    for path in ("/status", "/conversations/someone/tracker", "/model"):
+        assert requests.get(f"{RASA}{path}", timeout=10).status_code in (401, 403, 404, 405), path
+
+
+def test_a_1_mb_message_gets_a_polite_reply_while_another_conversation_goes_on() -> None:
+    replies: dict[str, str] = {}
+
+    def hostile() -> None:
+        replies["1 MB"] = _say(("口红 lipstick 💄 " * 70_000)[:1_000_000], f"pytest-{uuid.uuid4().hex[:8]}")
+        replies["digits"] = _say("1" * 40_000, f"pytest-{uuid.uuid4().hex[:8]}")
+
+    attacker = threading.Thread(target=hostile)
+    attacker.start()
+    bystander = f"pytest-{uuid.uuid4().hex[:8]}"
+    listed, card = _say("我想看看口红", bystander), _say("第二个", bystander)
+    attacker.join(timeout=120)
+    assert replies["1 MB"].startswith("抱歉，这条消息太长了")
+    assert replies["digits"].startswith("Sorry, that message is too long")
+    assert listed.startswith("为您找到") and "品类：口红" in card
