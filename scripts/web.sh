@@ -25,7 +25,8 @@ start() {
       api=(--enable-api --auth-token "$(cat "$RUN_DIR/rasa-api-token")")
       echo "Rasa HTTP API enabled; its token is in .run/rasa-api-token"
     fi
-    start_bg rasa "$RUN_DIR/rasa.log" "$RASA_VENV/bin/rasa" run --model models/current.tar.gz "${api[@]}" \
+    OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE start_bg rasa "$RUN_DIR/rasa.log" \
+      "$RASA_VENV/bin/rasa" run --model models/current.tar.gz "${api[@]}" \
       --interface "$BIND_HOST" --cors "$PAGE_ORIGIN" --credentials credentials.yml --endpoints endpoints.yml \
       --port "$RASA_PORT"
     wait_for_port "$RASA_PORT" 180 "Rasa server" || { tail -20 "$RUN_DIR/rasa.log" >&2; exit 1; }
