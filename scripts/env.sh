@@ -17,6 +17,7 @@ fi
 export RASA_VENV="$ROOT/.venv-rasa"
 export APP_VENV="$ROOT/.venv-app"
 export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"  # endpoints.yml
 export ACTION_SERVER_SANIC_WORKERS="${ACTION_WORKERS:-2}"  # processes of the action server (rasa-sdk reads this)
 # OpenMP threads per server process (the e5 engine): one, passive, so that concurrent turns on a few cores do not
 # oversubscribe them (measured: 4.5 -> 8.5 turns/s at concurrency 8 on 2 cores). The build keeps its default.

@@ -19,7 +19,14 @@ start_postgres() {
   [ -x "$PG_BIN/postgres" ] || { echo "error: PostgreSQL is not installed (make setup installs it)" >&2; exit 1; }
   require_free_port "$TRACKER_DB_PORT" TRACKER_DB_PORT "PostgreSQL"
   mkdir -p "$PG_HOME/data" "$PG_HOME/run"
-  [ "$(id -u)" = 0 ] && chown postgres: "$PG_HOME/data" "$PG_HOME/run" && chmod 700 "$PG_HOME/data"
+  if [ "$(id -u)" = 0 ]; then
+    chown postgres: "$PG_HOME/data" "$PG_HOME/run" && chmod 700 "$PG_HOME/data"
+    if ! runuser -u postgres -- test -w "$PG_HOME/data"; then  # a parent folder is closed to other users (/root)
+      PG_HOME="/var/lib/postgresql/mkg-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+      echo "PostgreSQL's user cannot reach the checkout: its data goes to $PG_HOME"
+      mkdir -p "$PG_HOME/data" "$PG_HOME/run" && chown -R postgres: "$PG_HOME" && chmod 700 "$PG_HOME/data"
+    fi
+  fi
   if [ ! -s "$PG_HOME/data/PG_VERSION" ]; then
     local pwfile="$PG_HOME/run/initdb-password"
     (umask 077; printf '%s\n' "$TRACKER_DB_PASSWORD" > "$pwfile")
