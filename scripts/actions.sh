@@ -15,7 +15,9 @@ start() {
   fi
   require_free_port "$ACTIONS_PORT" ACTIONS_PORT "action server"
   echo "starting the action server on port $ACTIONS_PORT (log: .run/actions.log) ..."
-  OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE start_bg actions "$RUN_DIR/actions.log" \
+  # a tracker posted to it is read within bounds (actions/limits.py); Sanic refuses bodies over 10 MB outright
+  SANIC_REQUEST_MAX_SIZE=10000000 OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE \
+    start_bg actions "$RUN_DIR/actions.log" \
     "$APP_VENV/bin/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
   wait_for_port "$ACTIONS_PORT" 60 "action server" || { tail -20 "$RUN_DIR/actions.log" >&2; exit 1; }
   echo "action server is up at http://localhost:$ACTIONS_PORT/webhook"

@@ -36,7 +36,7 @@ start_postgres() {
       || { rm -f "$pwfile"; cat "$PG_HOME/initdb.log" >&2; exit 1; }
     rm -f "$pwfile"
   fi
-  echo "starting PostgreSQL on 127.0.0.1:$TRACKER_DB_PORT (log: .postgres/postgres.log) ..."
+  echo "starting PostgreSQL on 127.0.0.1:$TRACKER_DB_PORT (log: $PG_HOME/postgres.log) ..."
   local server=("$PG_BIN/postgres" -D "$PG_HOME/data" -c listen_addresses=127.0.0.1 -p "$TRACKER_DB_PORT"
     -c unix_socket_directories="$PG_HOME/run")
   [ "$(id -u)" = 0 ] && server=(runuser -u postgres -- "${server[@]}")

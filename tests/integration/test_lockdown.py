@@ -74,3 +74,15 @@ def test_a_1_mb_message_gets_a_polite_reply_while_another_conversation_goes_on()
     assert replies["1 MB"].startswith("抱歉，这条消息太长了")
     assert replies["digits"].startswith("Sorry, that message is too long")
     assert listed.startswith("为您找到") and "品类：口红" in card
+
+
+def test_the_action_server_refuses_a_body_over_10_mb() -> None:
+    server = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}"
+    body = b'{"next_action": "action_search_items", "tracker": {"slots": {"x": "' + b"x" * 11_000_000 + b'"}}}'
+    headers = {"Content-Type": "application/json"}
+    try:
+        status = requests.post(f"{server}/webhook", data=body, headers=headers, timeout=60).status_code
+    except requests.ConnectionError:  # the server may close the connection as soon as it sees the size
+        status = None
+    assert status in (413, None)
+    assert requests.get(f"{server}/health", timeout=10).ok  # and it is still there
