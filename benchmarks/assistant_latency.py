@@ -21,7 +21,9 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import requests
 from tqdm import tqdm
@@ -94,30 +96,51 @@ def summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
-    )
-    parser.add_argument("--conversations", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=8)
-    args = parser.parse_args()
+REST_URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+
+
+def load_arguments(description: str, conversations: int, concurrency: int) -> argparse.Namespace:
+    """--url, --conversations and --concurrency, with these defaults."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=REST_URL)
+    parser.add_argument("--conversations", type=int, default=conversations)
+    parser.add_argument("--concurrency", type=int, default=concurrency)
+    return parser.parse_args()
+
+
+def rasa_answers(url: str) -> bool:
+    """Warm the Rasa server up with one turn; False, with a message, when it does not answer."""
     try:
-        requests.post(args.url, json={"sender": "bench-warmup", "message": "你好"}, timeout=60).raise_for_status()
+        requests.post(url, json={"sender": "bench-warmup", "message": "你好"}, timeout=60).raise_for_status()
     except requests.RequestException as error:
-        print(
-            f"error: the Rasa server is not answering at {args.url} ({error}); start it with `make web`",
-            file=sys.stderr,
-        )
-        return 2
-    languages = ["zh" if n % 2 == 0 else "en" for n in range(args.conversations)]
-    results: list[tuple[str, float, bool]] = []
+        print(f"error: the Rasa server is not answering at {url} ({error}); start it with `make web`", file=sys.stderr)
+        return False
+    return True
+
+
+Turn = TypeVar("Turn")
+
+
+def run_conversations(
+    one: Callable[[str, str], list[Turn]], url: str, count: int, concurrency: int, label: str = "conversations"
+) -> tuple[list[Turn], float]:
+    """`count` conversations (zh and en in turn) through `one(url, language)`, `concurrency` at a time, with a
+    progress bar; returns every turn and the wall-clock seconds."""
+    languages = ["zh" if n % 2 == 0 else "en" for n in range(count)]
+    results: list[Turn] = []
     started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        futures = [pool.submit(conversation, args.url, language) for language in languages]
-        for future in tqdm(futures, desc="conversations", unit="conv", file=sys.stderr):
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        futures = [pool.submit(one, url, language) for language in languages]
+        for future in tqdm(futures, desc=label, unit="conv", file=sys.stderr):
             results += future.result()
-    wall = time.perf_counter() - started
+    return results, time.perf_counter() - started
+
+
+def main() -> int:
+    args = load_arguments(__doc__ or "", conversations=40, concurrency=8)
+    if not rasa_answers(args.url):
+        return 2
+    results, wall = run_conversations(conversation, args.url, args.conversations, args.concurrency)
     kinds = sorted({kind for kind, _, _ in results})
     report = {
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},

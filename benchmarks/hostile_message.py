@@ -20,10 +20,10 @@ import uuid
 
 import requests
 
-from benchmarks.assistant_latency import summary
+from benchmarks.assistant_latency import REST_URL, rasa_answers, summary
 from kg_builder.config import PATHS
 
-URL = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
+URL = REST_URL
 HOSTILE = {
     "1 MB mixed": ("口红 lipstick 💄 " * 70_000)[:1_000_000],
     "40,000 digits": "1" * 40_000,
@@ -49,10 +49,7 @@ def bystander(turns: int) -> list[float]:
 
 
 def main() -> int:
-    try:
-        requests.post(URL, json={"sender": "bench-warmup", "message": "你好"}, timeout=60).raise_for_status()
-    except requests.RequestException as error:
-        print(f"error: the Rasa server is not answering at {URL} ({error}); start it with `make web`", file=sys.stderr)
+    if not rasa_answers(URL):
         return 2
     quiet = bystander(36)
     hostile: dict[str, list[float]] = {name: [] for name in HOSTILE}

@@ -9,20 +9,17 @@ benchmarks/assistant_latency.py). Writes benchmarks/results/soak.json.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-from tqdm import tqdm
 
-from benchmarks.assistant_latency import SCRIPTS, answered, summary
+from benchmarks.assistant_latency import SCRIPTS, answered, load_arguments, rasa_answers, run_conversations, summary
 from kg_builder.config import PATHS
 
 RUN_DIR = Path(os.environ.get("RUN_DIR", PATHS.repo / ".run"))
@@ -91,30 +88,11 @@ def memory() -> dict[str, float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--url", default=f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
-    )
-    parser.add_argument("--conversations", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=20)
-    args = parser.parse_args()
-    try:
-        requests.post(args.url, json={"sender": "soak-warmup", "message": "你好"}, timeout=60).raise_for_status()
-    except requests.RequestException as error:
-        print(
-            f"error: the Rasa server is not answering at {args.url} ({error}); start it with `make web`",
-            file=sys.stderr,
-        )
+    args = load_arguments(__doc__ or "", conversations=1000, concurrency=20)
+    if not rasa_answers(args.url):
         return 2
     before = memory()
-    languages = ["zh" if n % 2 == 0 else "en" for n in range(args.conversations)]
-    results: list[tuple[str, float, bool, str]] = []
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        futures = [pool.submit(conversation, args.url, language) for language in languages]
-        for future in tqdm(futures, desc="soak", unit="conv", file=sys.stderr):
-            results += future.result()
-    wall = time.perf_counter() - started
+    results, wall = run_conversations(conversation, args.url, args.conversations, args.concurrency, "soak")
     after = memory()
     failures = [(kind, first) for kind, _, ok, first in results if not ok]
     report = {
