@@ -81,8 +81,10 @@ def test_the_action_server_refuses_a_body_over_10_mb() -> None:
     body = b'{"next_action": "action_search_items", "tracker": {"slots": {"x": "' + b"x" * 11_000_000 + b'"}}}'
     headers = {"Content-Type": "application/json"}
     try:
-        status = requests.post(f"{server}/webhook", data=body, headers=headers, timeout=60).status_code
+        response = requests.post(f"{server}/webhook", data=body, headers=headers, timeout=60)
+        # rasa-sdk's webhook turns Sanic's PayloadTooLarge into a 500 that names it; the body is never parsed
+        refused = response.status_code == 413 or "exceeds the size limit" in response.text
     except requests.ConnectionError:  # the server may close the connection as soon as it sees the size
-        status = None
-    assert status in (413, None)
+        refused = True
+    assert refused
     assert requests.get(f"{server}/health", timeout=10).ok  # and it is still there
