@@ -30,19 +30,17 @@ export PAGE_ORIGIN="${PAGE_ORIGIN:-http://127.0.0.1:$WEB_PORT}"  # the only orig
 export SANIC_HOST="$BIND_HOST"              # rasa-sdk's action server reads its interface from here
 mkdir -p "$RUN_DIR"
 
+# The secrets the project generates: Neo4j's, PostgreSQL's and Redis's passwords, the Rasa API token.
+generated_secret() {  # file: its content, generated (owner-only) on first use
+  [ -s "$1" ] || { mkdir -p "$(dirname "$1")"; (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"); }
+  cat "$1"
+}
+
 if [ -z "${NEO4J_URI:-}" ] || [ "${NEO4J_MANAGED:-}" = 1 ]; then  # (1: set by a parent script's env.sh)
   export NEO4J_MANAGED=1                    # the project starts and stops this server itself
   export NEO4J_URI="bolt://127.0.0.1:$NEO4J_BOLT_PORT"
   export NEO4J_USER="${NEO4J_USER:-neo4j}"
-  password_file="$NEO4J_LOCAL_HOME/password"
-  if [ -z "${NEO4J_PASSWORD:-}" ]; then
-    if [ ! -s "$password_file" ]; then
-      mkdir -p "$NEO4J_LOCAL_HOME"
-      (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$password_file")
-    fi
-    NEO4J_PASSWORD="$(cat "$password_file")"
-  fi
-  export NEO4J_PASSWORD
+  export NEO4J_PASSWORD="${NEO4J_PASSWORD:-$(generated_secret "$NEO4J_LOCAL_HOME/password")}"
 else
   export NEO4J_MANAGED=0
   export NEO4J_USER="${NEO4J_USER:-neo4j}"
@@ -213,10 +211,6 @@ wait_for_port() {  # port seconds name
 # LOCK_STORE_HOST name your own, the project runs both on loopback (scripts/stores.sh) with generated passwords in
 # .postgres/password and .redis/password. CONVERSATION_TTL_HOURS: idle conversations are deleted after it (0: never).
 export CONVERSATION_TTL_HOURS="${CONVERSATION_TTL_HOURS:-720}"
-generated_secret() {  # file: its content, generated (owner-only) on first use
-  [ -s "$1" ] || { mkdir -p "$(dirname "$1")"; (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"); }
-  cat "$1"
-}
 if [ -z "${TRACKER_DB_HOST:-}" ] || [ "${POSTGRES_MANAGED:-}" = 1 ]; then
   export POSTGRES_MANAGED=1 TRACKER_DB_HOST=127.0.0.1 TRACKER_DB_PORT="${TRACKER_DB_PORT:-5433}"
   export TRACKER_DB_USER=rasa TRACKER_DB_NAME=rasa TRACKER_DB_PASSWORD="$(generated_secret "$ROOT/.postgres/password")"

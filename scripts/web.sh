@@ -21,8 +21,7 @@ start() {
     echo "starting the Rasa server on port $RASA_PORT (log: .run/rasa.log) ..."
     local api=()
     if [ "${RASA_ENABLE_API:-0}" = 1 ]; then  # the HTTP API can rewrite conversations and models: token only
-      [ -s "$RUN_DIR/rasa-api-token" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$RUN_DIR/rasa-api-token")
-      api=(--enable-api --auth-token "$(cat "$RUN_DIR/rasa-api-token")")
+      api=(--enable-api --auth-token "$(generated_secret "$RUN_DIR/rasa-api-token")")
       echo "Rasa HTTP API enabled; its token is in .run/rasa-api-token"
     fi
     OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE start_bg rasa "$RUN_DIR/rasa.log" \

@@ -10,21 +10,17 @@ import uuid
 import pytest
 
 from kg_builder.config import PATHS
-from tests.integration.test_resilience import _say
-
-
-def _texts(replies: list[str]) -> str:
-    return "\n".join(replies)
+from tests.integration.rest import reply
 
 
 def test_a_list_shown_before_a_restart_of_rasa_is_the_one_a_choice_picks_from_after_it() -> None:
     control, restarted = (f"pytest-{uuid.uuid4().hex[:8]}" for _ in range(2))
-    shown = _texts(_say("我想看看口红", control))
-    assert shown == _texts(_say("我想看看口红", restarted)) and "为您找到" in shown
-    expected = _texts(_say("第二个", control))  # the second lipstick's card, in a conversation that was not restarted
+    shown = reply("我想看看口红", control)
+    assert shown == reply("我想看看口红", restarted) and "为您找到" in shown
+    expected = reply("第二个", control)  # the second lipstick's card, in a conversation that was not restarted
     assert expected and "哪件商品" not in expected
     subprocess.run([str(PATHS.repo / "scripts" / "web.sh"), "restart"], check=True, capture_output=True, timeout=300)
-    assert _texts(_say("第二个", restarted)) == expected
+    assert reply("第二个", restarted) == expected
 
 
 EXPIRY_CHECK = """

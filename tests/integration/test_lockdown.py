@@ -12,8 +12,9 @@ import uuid
 import pytest
 import requests
 
+from tests.integration.rest import REST, reply
+
 RASA = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
-REST = f"{RASA}/webhooks/rest/webhook"
 PAGE_ORIGIN = os.environ.get("PAGE_ORIGIN", f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8080')}")
 PORTS = {
     os.environ.get(name, default)
@@ -27,12 +28,6 @@ PORTS = {
         ("LOCK_STORE_PORT", "6380"),
     ]
 }
-
-
-def _say(text: str, sender: str) -> str:
-    response = requests.post(REST, json={"sender": sender, "message": text}, timeout=120)
-    assert response.status_code == 200, response.text[:300]
-    return "\n".join(message.get("text") or "" for message in response.json())
 
 
 @pytest.mark.skipif(os.environ.get("BIND_HOST", "127.0.0.1") != "127.0.0.1", reason="BIND_HOST is set")
@@ -63,13 +58,13 @@ def test_a_1_mb_message_gets_a_polite_reply_while_another_conversation_goes_on()
     replies: dict[str, str] = {}
 
     def hostile() -> None:
-        replies["1 MB"] = _say(("口红 lipstick 💄 " * 70_000)[:1_000_000], f"pytest-{uuid.uuid4().hex[:8]}")
-        replies["digits"] = _say("1" * 40_000, f"pytest-{uuid.uuid4().hex[:8]}")
+        replies["1 MB"] = reply(("口红 lipstick 💄 " * 70_000)[:1_000_000], f"pytest-{uuid.uuid4().hex[:8]}")
+        replies["digits"] = reply("1" * 40_000, f"pytest-{uuid.uuid4().hex[:8]}")
 
     attacker = threading.Thread(target=hostile)
     attacker.start()
     bystander = f"pytest-{uuid.uuid4().hex[:8]}"
-    listed, card = _say("我想看看口红", bystander), _say("第二个", bystander)
+    listed, card = reply("我想看看口红", bystander), reply("第二个", bystander)
     attacker.join(timeout=120)
     assert replies["1 MB"].startswith("抱歉，这条消息太长了")
     assert replies["digits"].startswith("Sorry, that message is too long")

@@ -9,20 +9,9 @@ import subprocess
 import uuid
 
 import pytest
-import requests
 
 from kg_builder.config import PATHS
-
-REST = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
-
-
-def _say(text: str, sender: str) -> list[str]:
-    try:
-        response = requests.post(REST, json={"sender": sender, "message": text}, timeout=60)
-    except requests.ConnectionError as error:
-        pytest.fail(f"Rasa server not reachable at {REST}: {error}. Start it with `make web`.")
-    assert response.status_code == 200, response.text
-    return [message.get("text") or "" for message in response.json()]
+from tests.integration.rest import replies
 
 
 def _service(script: str, command: str) -> None:
@@ -36,29 +25,29 @@ def _neo4j(command: str) -> None:
 @pytest.mark.skipif(os.environ.get("NEO4J_MANAGED") != "1", reason="Neo4j is not the project's own: not stopping it")
 def test_neo4j_down_gives_an_apology_and_the_assistant_recovers_when_it_is_back() -> None:
     sender = f"pytest-{uuid.uuid4().hex[:8]}"
-    assert any("为您找到" in text for text in _say("我想看看口红", sender))
+    assert any("为您找到" in text for text in replies("我想看看口红", sender))
     _neo4j("stop")
     try:
-        assert any("暂时连不上" in text for text in _say("我想看看面膜", sender))
-        assert any("not reachable right now" in text for text in _say("Can I see the lipstick?", sender))
+        assert any("暂时连不上" in text for text in replies("我想看看面膜", sender))
+        assert any("not reachable right now" in text for text in replies("Can I see the lipstick?", sender))
     finally:
         _neo4j("start")
-    assert any("为您找到" in text for text in _say("我想看看面膜", sender))
+    assert any("为您找到" in text for text in replies("我想看看面膜", sender))
 
 
 @pytest.mark.skipif(os.environ.get("NEO4J_MANAGED") != "1", reason="the services are not the project's own")
 def test_action_server_down_gives_an_apology_and_the_assistant_recovers_when_it_is_back() -> None:
     sender = f"pytest-{uuid.uuid4().hex[:8]}"
-    assert any("为您找到" in text for text in _say("我想看看口红", sender))
+    assert any("为您找到" in text for text in replies("我想看看口红", sender))
     _service("actions.sh", "stop")
     try:
-        zh = _say("第一个", sender)
-        en = _say("What is its price?", sender)
-        greeting = _say("hello", sender)
+        zh = replies("第一个", sender)
+        en = replies("What is its price?", sender)
+        greeting = replies("hello", sender)
     finally:
         _service("actions.sh", "start")
     assert len(zh) == 1 and zh[0].startswith("抱歉，我这边出了点问题，暂时答不了")
     assert len(en) == 1 and en[0].startswith("Sorry, something went wrong on my side and I can't answer")
     assert greeting == en
     # The failed turns were forgotten, the list shown before them was not: the pick works now.
-    assert any(text.startswith("【") and "品类：" in text for text in _say("第一个", sender))
+    assert any(text.startswith("【") and "品类：" in text for text in replies("第一个", sender))

@@ -3,7 +3,6 @@ alternate between them keeps its list, its item in focus and its language, exact
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
@@ -14,8 +13,8 @@ import pytest
 import requests
 
 from kg_builder.config import PATHS
+from tests.integration.rest import REST, reply
 
-FIRST = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/webhook"
 TURNS = ["我想看看口红", "第二个", "它多少钱", "Can I see the T-shirts?", "the first one", "what is its price?"]
 
 
@@ -53,16 +52,10 @@ def second_server() -> Iterator[str]:
         log.close()
 
 
-def _say(url: str, sender: str, text: str) -> str:
-    response = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
-    assert response.status_code == 200, response.text
-    return "\n".join(message.get("text") or "" for message in response.json())
-
-
 def test_turns_alternating_between_two_servers_answer_as_on_one(second_server: str) -> None:
     alone, alternating = (f"pytest-{uuid.uuid4().hex[:8]}" for _ in range(2))
-    expected = [_say(FIRST, alone, text) for text in TURNS]
-    got = [_say((FIRST, second_server)[n % 2], alternating, text) for n, text in enumerate(TURNS)]
+    expected = [reply(text, alone) for text in TURNS]
+    got = [reply(text, alternating, (REST, second_server)[n % 2]) for n, text in enumerate(TURNS)]
     assert got == expected
     assert "哪件商品" not in expected[1] and "Which item" not in expected[4]  # the turns did use the list and focus
     assert any("¥" in line or "$" in line or "元" in line for line in (expected[2], expected[5]))
