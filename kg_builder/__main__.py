@@ -229,21 +229,26 @@ def _finetune_crossmodal(args: argparse.Namespace) -> int:
     from kg_builder.crossmodal.finetuning import train_for_linking
 
     summary = train_for_linking(args.model, args.data, args.out, CROSSMODAL / args.model, 0, not args.no_progress)
-    test, threshold = summary["test"], summary["threshold"]
+    threshold = summary["threshold"]
+    tests = "; ".join(
+        f"{key.replace('_', ' ')} AUC {summary[key]['auc']:.3f}, mean recall {summary[key]['mean_recall']:.3f}"
+        for key in ("test", "test_zh")
+        if key in summary
+    )
     print(
         f"crossmodal: {args.model} pre-trained on {summary['pretraining_pairs']} (piece, OCR text) pairs, "
-        f"fine-tuned on {summary['train_pairs']} photos; test AUC {test['auc']:.3f}, mean recall "
-        f"{test['mean_recall']:.3f}; link threshold {threshold['threshold']} (validation F1 {threshold['f1']})"
+        f"fine-tuned on {summary['train_pairs']} photos; {tests}; link threshold {threshold['threshold']} "
+        f"(validation F1 {threshold['f1']})"
     )
     return 0
 
 
 def _link_images(args: argparse.Namespace) -> int:
-    from kg_builder.crossmodal.encoder import CrossModalEncoder
+    from kg_builder.crossmodal.encoder import load_encoder
     from kg_builder.crossmodal.linking import catalog_images, link_images, photo_images, piece_images
 
     folder = CROSSMODAL / args.model
-    encoder = CrossModalEncoder.load(folder)
+    encoder = load_encoder(folder, args.device)
     threshold = json.loads((folder / "finetuning.json").read_text())["threshold"]["threshold"]
     root = PATHS.repo
     images = catalog_images(PATHS.catalog, root) + photo_images(args.data, root)
@@ -339,6 +344,7 @@ COMMANDS: dict[str, Command] = {
             option("--data", type=Path, default=PATHS.shared_data),
             option("--no-progress", action="store_true"),
             option("--classifier", type=Path, default=NOISE_CNN, help="noise CNN (used by extract when present)"),
+            option("--device", default="cpu", help="torch device of `link` (cpu, cuda): image embeddings"),
         ),
     ),
 }

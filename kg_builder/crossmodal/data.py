@@ -117,6 +117,14 @@ def chinese_names(path: Path = CHINESE_NAMES) -> dict[str, str]:
     return {row["key"]: row["name_zh"] for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)}
 
 
+def in_chinese(pairs: Sequence[Pair], names: dict[str, str]) -> list[Pair]:
+    """The same (image, entity) pairs with the entity's Chinese name as the text; a key without a name fails."""
+    missing = sorted({p.key for p in pairs if p.key not in names})
+    if missing:
+        raise KeyError(f"no Chinese name for {len(missing)} products in {CHINESE_NAMES.name}: {missing[:5]}")
+    return [Pair(p.image, names[p.key], p.key) for p in pairs]
+
+
 def split_photos(products: Sequence[Product], seed: int) -> PhotoSplit:
     """Per product, one photo for test and one for validation (drawn with `seed`), the rest for training.
 

@@ -1,10 +1,15 @@
-"""A trained two-stream model as an embedder: images offline (once), texts online; score = dot product."""
+"""A trained two-stream model as an embedder: images offline (once), texts online; score = dot product.
+
+Two kinds share one interface (`ImageTextEncoder`): `CrossModalEncoder` for the models trained from scratch
+(BERT text stream with its own character vocabulary) and `TowerEncoder` for the pretrained towers
+(EfficientNet-Lite0 + e5). `load_encoder(folder)` opens either from what `images finetune` saved."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from tqdm import tqdm
@@ -12,6 +17,33 @@ from transformers import BertTokenizer, PreTrainedTokenizerBase
 
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.model import TwoStreamCMM, load_model
+from kg_builder.crossmodal.towers import PretrainedTowers, is_towers_folder, load_towers, text_vectors
+
+
+class ImageTextEncoder(Protocol):
+    """Unit-length image and text embeddings of one model, in one space."""
+
+    name: str
+    loader: ImageLoader
+
+    @property
+    def dimensions(self) -> int: ...
+
+    def images(self, paths: Sequence[Path], batch_size: int = 64, progress: bool = False) -> torch.Tensor: ...
+
+    def texts(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor: ...
+
+    def query(self, text: str) -> torch.Tensor: ...
+
+
+def _image_batches(
+    embed: Callable[[torch.Tensor], torch.Tensor], loader: ImageLoader, paths: Sequence[Path], size: int, progress: bool
+) -> list[torch.Tensor]:
+    """`embed` applied to the decoded images, `size` at a time, with a progress bar when asked."""
+    chunks = []
+    for start in tqdm(range(0, len(paths), size), desc="image embeddings", disable=not progress, file=sys.stderr):
+        chunks.append(embed(loader.batch(paths[start : start + size])))
+    return chunks
 
 
 class CrossModalEncoder:
@@ -32,11 +64,7 @@ class CrossModalEncoder:
     @torch.no_grad()
     def images(self, paths: Sequence[Path], batch_size: int = 64, progress: bool = False) -> torch.Tensor:
         """[images, width] embeddings."""
-        chunks = []
-        for start in tqdm(
-            range(0, len(paths), batch_size), desc="image embeddings", disable=not progress, file=sys.stderr
-        ):
-            chunks.append(self.model.image_embedding(self.loader.batch(paths[start : start + batch_size])))
+        chunks = _image_batches(self.model.image_embedding, self.loader, paths, batch_size, progress)
         return torch.cat(chunks) if chunks else torch.empty(0, self.dimensions)
 
     @torch.no_grad()
@@ -47,3 +75,54 @@ class CrossModalEncoder:
             encoded = tokenize(self.tokenizer, texts[start : start + batch_size], self.model.config.max_text)
             chunks.append(self.model.text_embedding(encoded["input_ids"], encoded["attention_mask"]))
         return torch.cat(chunks) if chunks else torch.empty(0, self.dimensions)
+
+    def query(self, text: str) -> torch.Tensor:
+        """One query's embedding."""
+        return self.texts([text])[0]
+
+
+class TowerEncoder:
+    """The pretrained towers as an embedder; entity names' e5 vectors are cached, a query's never are."""
+
+    def __init__(self, model: PretrainedTowers, name: str = "towers", device: str = "cpu") -> None:
+        self.model, self.name, self.device = model.eval().to(device), name, torch.device(device)
+        self.loader = ImageLoader(model.config.image_size)
+
+    @classmethod
+    def load(cls, folder: Path, device: str = "cpu") -> TowerEncoder:
+        return cls(load_towers(folder), folder.name, device)
+
+    @property
+    def dimensions(self) -> int:
+        return self.model.config.dim
+
+    @torch.no_grad()
+    def images(self, paths: Sequence[Path], batch_size: int = 64, progress: bool = False) -> torch.Tensor:
+        """[images, dim] embeddings (on the CPU)."""
+
+        def embed(pixels: torch.Tensor) -> torch.Tensor:
+            return self.model.image_embedding(pixels.to(self.device)).float().cpu()
+
+        chunks = _image_batches(embed, self.loader, paths, batch_size, progress)
+        return torch.cat(chunks) if chunks else torch.empty(0, self.dimensions)
+
+    @torch.no_grad()
+    def texts(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:
+        """[texts, dim] embeddings of entity names (their e5 vectors are cached on disk)."""
+        if not texts:
+            return torch.empty(0, self.dimensions)
+        vectors = text_vectors(texts, cache=True, name=self.model.config.text_encoder)
+        return self.model.text_embedding(vectors.to(self.device)).float().cpu()
+
+    @torch.no_grad()
+    def query(self, text: str) -> torch.Tensor:
+        """A shopper's query: embedded without touching the disk cache."""
+        vector = text_vectors([text], cache=False, name=self.model.config.text_encoder)
+        return self.model.text_embedding(vector.to(self.device)).float().cpu()[0]
+
+
+def load_encoder(folder: Path, device: str = "cpu") -> ImageTextEncoder:
+    """The encoder saved in `folder` by `images finetune`, whichever kind of model it is."""
+    if is_towers_folder(folder):
+        return TowerEncoder.load(folder, device)
+    return CrossModalEncoder.load(folder)

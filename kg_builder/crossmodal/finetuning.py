@@ -12,8 +12,8 @@ import torch
 from transformers import BertTokenizer
 
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
-from kg_builder.crossmodal.data import Pair, ocr_pairs, product_photos, split_photos
-from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.crossmodal.data import Pair, chinese_names, in_chinese, ocr_pairs, product_photos, split_photos
+from kg_builder.crossmodal.encoder import CrossModalEncoder, ImageTextEncoder, TowerEncoder
 from kg_builder.crossmodal.evaluation import (
     PhotoPool,
     candidate_auc,
@@ -21,8 +21,9 @@ from kg_builder.crossmodal.evaluation import (
     candidate_threshold,
     retrieval_recalls,
 )
-from kg_builder.crossmodal.model import TwoStreamCMM, load_model, save_model
+from kg_builder.crossmodal.model import TOWER_MODELS, TwoStreamCMM, load_model, save_model
 from kg_builder.crossmodal.pretraining import PRETRAINING, new_model, pretrain
+from kg_builder.crossmodal.tower_training import train_towers
 from kg_builder.crossmodal.training import train_epochs
 from kg_builder.textmodels.classifier import TrainSettings
 from kg_builder.textmodels.losses import contrastive_loss
@@ -84,24 +85,51 @@ def train_matcher(
     return model, tokenizer
 
 
+def trained_encoder(
+    model_name: str,
+    pairs: Sequence[Pair],
+    pretraining_pairs: Sequence[Pair],
+    folder: Path,
+    seed: int,
+    progress: bool = True,
+) -> ImageTextEncoder:
+    """Train a named model on `pairs` (its recipe: from scratch or on pretrained towers) and return its encoder.
+
+    Pretrained towers read both languages: they train on each pair's English text and on its Chinese name."""
+    if model_name in TOWER_MODELS:
+        bilingual = [*pairs, *in_chinese(pairs, chinese_names())]
+        model = train_towers(model_name, TOWER_MODELS[model_name], bilingual, folder, seed, progress, pretraining_pairs)
+        return TowerEncoder(model, folder.name)
+    model, tokenizer = train_matcher(model_name, pairs, pretraining_pairs, folder, seed, progress)
+    return CrossModalEncoder(model, tokenizer, folder.name)
+
+
 def train_for_linking(
     model_name: str, data_dir: Path, extracted_dir: Path, folder: Path, seed: int = 0, progress: bool = True
 ) -> dict[str, object]:
-    """Pre-train (when pieces were extracted) and fine-tune on the real photos' training split; choose the link
-    threshold on the validation photos and measure the test photos. Saved in `folder`/finetuning.json."""
+    """Train on the real photos' training split (pre-training on detail-page pieces first for the from-scratch
+    models, when pieces were extracted); choose the link threshold on the validation photos and measure the test
+    photos, in each language the model reads. Saved in `folder`/finetuning.json."""
     split = split_photos(product_photos(data_dir), seed)
-    pieces = ocr_pairs(extracted_dir) if (extracted_dir / "pieces.jsonl").is_file() else []
-    model, tokenizer = train_matcher(model_name, split.train, pieces, folder, seed, progress)
-    encoder = CrossModalEncoder(model, tokenizer, folder.name)
+    towers = model_name in TOWER_MODELS
+    pieces = ocr_pairs(extracted_dir) if not towers and (extracted_dir / "pieces.jsonl").is_file() else []
+    encoder = trained_encoder(model_name, split.train, pieces, folder, seed, progress)
     measured: dict[str, object] = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
+    languages = {"en": lambda pairs: pairs}
+    if towers:
+        names = chinese_names()
+        languages["zh"] = lambda pairs: in_chinese(pairs, names)
     for name, pairs in (("validation", split.val), ("test", split.test)):
-        pool = PhotoPool.of(pairs)
-        scores = encoder.texts(pool.texts) @ encoder.images(pool.images).T
-        sets = candidate_sets(pool.text_of_image, seed)
-        recalls = retrieval_recalls(scores, pool.text_of_image)
-        measured[name] = {"photos": len(pairs), "auc": candidate_auc(scores, sets), **recalls}
-        if name == "validation":
-            measured["threshold"] = candidate_threshold(scores, sets).as_dict()
+        image_embeddings = encoder.images([p.image for p in pairs])
+        for language, texts_of in languages.items():
+            pool = PhotoPool.of(texts_of(pairs))
+            scores = encoder.texts(pool.texts) @ image_embeddings.T
+            sets = candidate_sets(pool.text_of_image, seed)
+            key = name if language == "en" else f"{name}_{language}"
+            measured[key] = {"photos": len(pairs), "auc": candidate_auc(scores, sets)}
+            measured[key] |= retrieval_recalls(scores, pool.text_of_image)
+            if name == "validation" and language == "en":
+                measured["threshold"] = candidate_threshold(scores, sets).as_dict()
     summary = json.loads((folder / "finetuning.json").read_text()) | measured
     (folder / "finetuning.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

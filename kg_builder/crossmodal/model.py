@@ -19,6 +19,7 @@ from torch import nn
 from transformers import BertConfig, BertModel
 
 from kg_builder.crossmodal.image_encoders import IMAGE_ENCODERS
+from kg_builder.crossmodal.towers import PretrainedTowers, TowerConfig
 from kg_builder.registry import Registry
 
 CONFIG_FILE = "config.json"
@@ -101,7 +102,7 @@ def from_config(
     return TwoStreamCMM(sized, image_weights, text_weights)
 
 
-TWO_STREAM_MODELS: Registry[TwoStreamCMM] = Registry("two-stream cross-modal")
+TWO_STREAM_MODELS: Registry[nn.Module] = Registry("two-stream cross-modal")
 CMM_TINY, CMM_PATCH_TINY, CMM_RESNET_TINY = "cmm-tiny", "cmm-patch-tiny", "cmm-resnet-tiny"
 CMM_BASE, CMM_PATCH_BASE, CMM_RESNET_BASE = "cmm-base", "cmm-patch-base", "cmm-resnet-base"
 _BASE = CMMConfig(image_size=224, width=768, depth=12, heads=12, vocab_size=21128, max_text=64)
@@ -111,7 +112,13 @@ TWO_STREAM_MODELS.add(CMM_RESNET_TINY, partial(from_config, CMMConfig(image_enco
 TWO_STREAM_MODELS.add(CMM_BASE, partial(from_config, _BASE))  # ViT-B/16 + BERT-base (bert-base-chinese: 21128 words)
 TWO_STREAM_MODELS.add(CMM_PATCH_BASE, partial(from_config, replace(_BASE, image_encoder="patch")))
 TWO_STREAM_MODELS.add(CMM_RESNET_BASE, partial(from_config, replace(_BASE, image_encoder="resnet", resnet="resnet50")))
-DEFAULT_LINKING_MODEL = CMM_RESNET_TINY  # the model `python -m kg_builder images` trains and links with
+# Pretrained towers (issue 14): EfficientNet-Lite0 with ImageNet weights + multilingual-e5-small, frozen, with
+# trained projections; they read Chinese and English names.
+CMM_EFFNET_E5 = "cmm-effnet-e5"
+TOWER_MODELS = {CMM_EFFNET_E5: TowerConfig()}
+for _name, _config in TOWER_MODELS.items():
+    TWO_STREAM_MODELS.add(_name, partial(PretrainedTowers, _config))
+DEFAULT_LINKING_MODEL = CMM_EFFNET_E5  # the model `python -m kg_builder images` trains and links with (best AUC)
 
 
 def save_model(model: TwoStreamCMM, folder: Path, name: str) -> None:

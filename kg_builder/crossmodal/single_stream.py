@@ -66,8 +66,9 @@ class PixelBert(nn.Module):
         words = self.joint.embeddings.word_embeddings(input_ids)
         cells = self.project(features)
         inputs = torch.cat([words, cells], dim=1)
-        types = torch.cat([torch.zeros_like(input_ids), torch.ones(cells.shape[:2], dtype=torch.long)], dim=1)
-        mask = torch.cat([attention_mask, torch.ones(cells.shape[:2], dtype=attention_mask.dtype)], dim=1)
+        cell_ones = torch.ones(cells.shape[:2], dtype=torch.long, device=cells.device)
+        types = torch.cat([torch.zeros_like(input_ids), cell_ones], dim=1)
+        mask = torch.cat([attention_mask, cell_ones.to(attention_mask.dtype)], dim=1)
         hidden = self.joint(inputs_embeds=inputs, token_type_ids=types, attention_mask=mask).last_hidden_state
         return self.match(hidden[:, 0]).squeeze(-1)
 

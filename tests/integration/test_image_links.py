@@ -14,7 +14,7 @@ from PIL import Image
 from kg_builder.build import build_graph
 from kg_builder.config import PATHS
 from kg_builder.crossmodal.data import Pair
-from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.crossmodal.encoder import CrossModalEncoder, load_encoder
 from kg_builder.crossmodal.finetuning import finetune
 from kg_builder.crossmodal.image_search import ImageSearch
 from kg_builder.crossmodal.linking import TOP_K, ImageRecord, link_images
@@ -142,5 +142,5 @@ def test_the_demo_graph_has_model_links_above_the_measured_threshold_and_a_vecto
     query = f"MATCH (i:{IMAGE}) WHERE i.embedding IS NOT NULL RETURN count(i) AS n"
     embedded = demo_driver.execute_query(query).records
     assert embedded[0]["n"] >= 300  # pieces of the generated pages, the real photos and the curated images
-    search = ImageSearch(demo_driver, CrossModalEncoder.load(DEMO_MODEL))
+    search = ImageSearch(demo_driver, load_encoder(DEMO_MODEL))
     assert len(search.search("Arla Natural Yoghurt", limit=5)) == 5
