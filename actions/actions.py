@@ -247,6 +247,15 @@ class ActionRecommend(AssistantAction):
         return shop.recommend(text)
 
 
+class ActionShowPictures(AssistantAction):
+    """Show the stored images that best match the message (the item in focus's when it is about that item)."""
+
+    action_name = "action_show_pictures"
+
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.pictures(text, _slot(tracker, "item_in_focus"), _listed(tracker))
+
+
 # Threads for video turns: the renders themselves are limited to VIDEO_MAX_RENDERS (actions/video.py); the extra
 # threads serve videos from the cache while renders run. More turns than threads wait in the pool's queue.
 VIDEO_TURNS = ThreadPoolExecutor(max_workers=max_renders() + 2, thread_name_prefix="video-turn")

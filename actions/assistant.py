@@ -1,7 +1,8 @@
 """The shopping assistant's turns as plain Python, one call per turn, each handed to the step of paper section 3
 that answers it: retrieval (actions/retrieval.py) and exhibition (actions/exhibition.py: result list, item card),
 KBQA (actions/kbqa.py: property and price questions, follow-ups), the FAQ fallback (actions/faq.py),
-recommendation (actions/recommendation.py) and video (actions/video.py). No Rasa types here."""
+recommendation (actions/recommendation.py), video (actions/video.py) and pictures (actions/pictures.py: text-to-image
+search). No Rasa types here."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from actions.graph_store import GraphStore
 from actions.kbqa import PropertyAnswerer, is_follow_up
 from actions.language import detect_language
 from actions.limits import MAX_MESSAGE_CHARS, too_long, too_long_reply
+from actions.pictures import PictureFinder
 from actions.recommendation import Recommender
 from actions.reply import Reply
 from actions.retrieval import ItemRetriever, QueryEncoder
 from actions.video import VideoMaker
+from kg_builder.crossmodal.text_query import QueryTowers
 
 __all__ = ["MAX_MESSAGE_CHARS", "Reply", "ShoppingAssistant"]
 
@@ -40,7 +43,8 @@ def bounded(turn: Turn) -> Turn:
 
 class ShoppingAssistant:
     """Turn logic over a store; no Rasa types here, so tests call it directly. Without an FAQ answerer, the
-    calibrated ranker is set up on the first FAQ question; with `encode` (a query's vector), search is semantic too."""
+    calibrated ranker is set up on the first FAQ question; with `encode` (a query's vector), search is semantic too;
+    `towers` gives the cross-modal text tower for picture requests (default: the models folder)."""
 
     def __init__(
         self,
@@ -48,6 +52,7 @@ class ShoppingAssistant:
         linker: EntityLinker | None = None,
         faq: FaqAnswerer | None = None,
         encode: QueryEncoder | None = None,
+        towers: QueryTowers | None = None,
     ) -> None:
         self._store = store
         self._linker = linker or EntityLinker.from_store(store)
@@ -56,6 +61,7 @@ class ShoppingAssistant:
         self._videos = VideoMaker(store)
         self._faq = FaqFallback(store, faq)
         self._kbqa = PropertyAnswerer(store, self._linker, self._retriever, self._faq)
+        self._pictures = PictureFinder(store, towers)
 
     @bounded
     def search(self, text: str, category: str | None = None, brand: str | None = None) -> Reply:
@@ -84,6 +90,12 @@ class ShoppingAssistant:
         """A short video of the item in focus (or the listed one named by an ordinal) along its cognitive path,
         through the needs the conversation is about when there are any."""
         return self._videos.reply(text, detect_language(text), focus, listed, needs)
+
+    @bounded
+    def pictures(self, text: str, focus: str | None = None, listed: list[str] | None = None) -> Reply:
+        """Up to three stored images ranked for the message by the cross-modal model: the item in focus's (or the
+        listed one an ordinal names) when the message is about it, else the whole image index."""
+        return self._pictures.reply(text, detect_language(text), focus, listed)
 
     @bounded
     def choose(

@@ -1,6 +1,8 @@
 """Read-only access to the MKG for the assistant: the `GraphStore` protocol and its Neo4j implementation, named
 Cypher queries (parameters only, labels and relationship types from kg_builder.graph.ontology) and typed results.
-Items whose category the build's check doubts (`category_doubt`) are never listed or recommended.
+Items whose category the build's check doubts (`category_doubt`) are never listed or recommended. The image queries
+(IMAGE_MODEL, RANK_ENTITY_IMAGES, SEARCH_IMAGES) are kg_builder/graph/images.py's, shared with the builder's
+ImageSearch.
 
 actions/memory_store.py implements the same protocol in plain Python from the catalog files, for tests."""
 
@@ -14,6 +16,8 @@ from neo4j import Driver
 from neo4j.exceptions import DriverError, Neo4jError
 
 from kg_builder.config import Neo4jSettings, connect
+from kg_builder.crossmodal.image_search import RankedImage
+from kg_builder.graph.images import IMAGE_MODEL, RANK_ENTITY_IMAGES, SEARCH_IMAGES, SHOW_VECTOR_INDEX
 from kg_builder.graph.ontology import (
     BRAND,
     CATEGORY,
@@ -23,6 +27,7 @@ from kg_builder.graph.ontology import (
     HAS_POI,
     HAS_PROPERTY,
     IMAGE,
+    IMAGE_INDEX,
     IN_CATEGORY,
     ITEM,
     ITEM_INDEX,
@@ -216,6 +221,14 @@ class PropertyValue:
 
 
 @dataclass(frozen=True)
+class ImageModel:
+    """The cross-modal model that embedded the stored images (a folder name of models/crossmodal) and their width."""
+
+    name: str
+    dimensions: int
+
+
+@dataclass(frozen=True)
 class ItemCard:
     """Everything the assistant shows about one item."""
 
@@ -285,6 +298,17 @@ class GraphStore(Protocol):
 
     def property_names(self, property_id: str) -> tuple[str | None, str | None]:
         """(Chinese, English) name of a property."""
+        ...
+
+    def image_model(self) -> ImageModel | None:
+        """The model of the stored image embeddings; None when no image has one or there is no image vector index."""
+        ...
+
+    def images_by_vector(
+        self, vector: Sequence[float], item_id: str | None = None, limit: int = 3
+    ) -> list[RankedImage]:
+        """Images nearest a query vector of that model, by cosine scaled to [0, 1] as Neo4j's: the item's own
+        (HAS_IMAGE) images when `item_id` is given, else any embedded image."""
         ...
 
 
@@ -376,6 +400,23 @@ class Neo4jGraphStore:
         """(Chinese, English) name of a property."""
         rows = self._run(PROPERTY_NAMES, property=property_id)
         return (rows[0]["name_zh"], rows[0]["name_en"]) if rows else (None, None)
+
+    def image_model(self) -> ImageModel | None:
+        """The model of the stored image embeddings; None when no image has one or there is no image vector index."""
+        if not self._run(SHOW_VECTOR_INDEX, name=IMAGE_INDEX):
+            return None
+        rows = self._run(IMAGE_MODEL)
+        return ImageModel(str(rows[0]["name"]), int(rows[0]["dimensions"])) if rows else None
+
+    def images_by_vector(
+        self, vector: Sequence[float], item_id: str | None = None, limit: int = 3
+    ) -> list[RankedImage]:
+        """Images nearest a query vector: the item's own (RANK_ENTITY_IMAGES) or the vector index's (SEARCH_IMAGES)."""
+        if item_id is not None:
+            rows = self._run(RANK_ENTITY_IMAGES[ITEM], subject=item_id, query=list(vector), limit=limit)
+        else:
+            rows = self._run(SEARCH_IMAGES, index=IMAGE_INDEX, query=list(vector), limit=limit)
+        return [RankedImage(**row) for row in rows]
 
 
 _shared: Neo4jGraphStore | None = None

@@ -6,20 +6,24 @@ kg_builder/textual/inference.py (item -HAS_POI-> POI from HAS_PROPERTY and SATIS
 actions/graph_store.py the way Neo4j does for curated data. Predicted facts (mined POIs, extracted SATISFY, NER
 profiles, linked images), which only the learned stages of a real build produce, are absent. `items_by_text` is a
 stand-in for the full-text index: quoted phrases of the query matched on word and CJK-bigram tokens of the title
-and the search text, scored by BM25."""
+and the search text, scored by BM25. Image embeddings, which the linker writes, are given to the store (tests):
+`images_by_vector` ranks them by exact cosine, scaled to [0, 1] as Neo4j's."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from actions.graph_store import ItemCard, ItemSummary, PropertyValue
+import numpy as np
+
+from actions.graph_store import ImageModel, ItemCard, ItemSummary, PropertyValue
 from actions.language import has_cjk
 from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.config import PATHS
+from kg_builder.crossmodal.image_search import RankedImage
 from kg_builder.graph.item_vectors import item_text
 from kg_builder.graph.ontology import BRAND, CATEGORY, POI, PROBLEM, PROPERTY, SCENARIO
 from kg_builder.textual.inference import RULE_SOURCE
@@ -62,9 +66,17 @@ def _phrases(lucene_query: str) -> list[list[str]]:
 class InMemoryGraphStore:
     """The MKG of a catalog in dictionaries; implements actions.graph_store.GraphStore."""
 
-    def __init__(self, catalog: Catalog, encoder: Any = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        encoder: Any = None,
+        image_vectors: Mapping[str, Sequence[float]] | None = None,
+        image_model: str = "in-memory",
+    ) -> None:
         """`encoder` (a kg_builder.textmodels.encoder.CachedEncoder) embeds the item texts for semantic search, as
-        the build does; without one, the store has no item vectors (as a graph built without the learned stages)."""
+        the build does; without one, the store has no item vectors (as a graph built without the learned stages).
+        `image_vectors`: the embeddings of catalog images by image id, as cross-modal model `image_model` made them
+        (none: no image embeddings, as a graph built without the linker)."""
         rows = catalog.rows
         self._named = {label: _by_id(rows.get(kind, [])) for label, kind in _NAMED_KINDS.items()}
         self._named[BRAND] = _by_id(rows.get("brands", []))
@@ -93,11 +105,29 @@ class InMemoryGraphStore:
         }
         self._encoder = encoder
         self._vectors: dict[str, Any] | None = None  # item id -> vector, embedded on first use
+        self._image_vectors = self._checked_image_vectors(image_vectors or {})
+        self._image_model = image_model
 
     @classmethod
-    def from_catalog(cls, root: Path = PATHS.catalog, encoder: Any = None) -> InMemoryGraphStore:
+    def from_catalog(
+        cls,
+        root: Path = PATHS.catalog,
+        encoder: Any = None,
+        image_vectors: Mapping[str, Sequence[float]] | None = None,
+        image_model: str = "in-memory",
+    ) -> InMemoryGraphStore:
         """The store of the catalog folder `root` (the demo catalog by default), read and checked by load_catalog."""
-        return cls(load_catalog(root), encoder)
+        return cls(load_catalog(root), encoder, image_vectors, image_model)
+
+    def _checked_image_vectors(self, vectors: Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
+        """Image id -> embedding; ValueError naming an unknown image or a width that differs from the others'."""
+        checked = {image_id: np.asarray(vector, dtype=np.float64) for image_id, vector in vectors.items()}
+        for image_id, vector in checked.items():
+            if image_id not in self._images:
+                raise ValueError(f"image vector for '{image_id}': no such image in the catalog")
+            if vector.ndim != 1 or vector.shape != next(iter(checked.values())).shape:
+                raise ValueError(f"image vector for '{image_id}': shape {vector.shape} differs from the others'")
+        return checked
 
     # --- filling, as kg_builder/graph/writer.py and kg_builder/textual/inference.py write the graph ---
 
@@ -405,6 +435,33 @@ class InMemoryGraphStore:
         """(Chinese, English) name of a property."""
         names = self._names(PROPERTY, property_id)
         return (names["name_zh"], names["name_en"]) if names else (None, None)
+
+    def image_model(self) -> ImageModel | None:
+        """The model of the given image embeddings; None when none were given."""
+        if not self._image_vectors:
+            return None
+        return ImageModel(self._image_model, len(next(iter(self._image_vectors.values()))))
+
+    def images_by_vector(
+        self, vector: Sequence[float], item_id: str | None = None, limit: int = 3
+    ) -> list[RankedImage]:
+        """Images nearest a query vector by exact cosine scaled to [0, 1]: the item's own images when `item_id` is
+        given, else every embedded image (best first, ties by id)."""
+        query = np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(query))
+        if item_id is not None:
+            candidates = [i for i in self._image_links.get(("items", item_id), []) if i in self._image_vectors]
+        else:
+            candidates = list(self._image_vectors)
+        ranked = []
+        for image_id in candidates:
+            stored = self._image_vectors[image_id]
+            if stored.shape != query.shape or not norm or not np.linalg.norm(stored):
+                continue
+            cosine = float(stored @ query) / (norm * float(np.linalg.norm(stored)))
+            image = self._images[image_id]
+            ranked.append(RankedImage(image_id, image["path"], image["caption"], (1.0 + cosine) / 2.0))
+        return sorted(ranked, key=lambda image: (-image.score, image.id))[: max(limit, 0)]
 
 
 def _by_id(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -117,6 +117,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'Could you tell me a bit about your situation? E.g. "I stay up late and my skin looks dull, what '
         'should I buy?"',
     },
+    # Pictures: images ranked for a text by the cross-modal model
+    "pictures_head": {"zh": "为您找到这些匹配的图片：", "en": "Here are the pictures that match best:"},
+    "item_pictures_head": {"zh": "「{title}」的图片：", "en": 'Pictures of "{title}":'},
+    "no_picture": {
+        "zh": "抱歉，没有找到匹配的图片。可以换个说法，比如“有没有橙汁的图片”。",
+        "en": 'Sorry, I have no picture that matches. Try another wording, e.g. "a picture of orange juice".',
+    },
+    "no_item_picture": {
+        "zh": "抱歉，没有找到「{title}」的匹配图片。",
+        "en": 'Sorry, I have no picture of "{title}" that matches.',
+    },
+    "pictures_unavailable": {
+        "zh": "抱歉，图片搜索暂时不可用，没有找到匹配的图片。",
+        "en": "Sorry, picture search is not available right now, so I have no picture that matches.",
+    },
     # Video: the line sent with it and the captions of its scenes
     "video_text": {"zh": "为您生成了短视频：{scenes}", "en": "Here is a short video: {scenes}"},
     "video_failed": {

@@ -93,6 +93,14 @@ CALL db.index.vector.queryNodes($index, $limit, $query) YIELD node, score
 RETURN node.id AS id, node.path AS path, node.caption AS caption, score
 ORDER BY score DESC, id"""
 
+# The model that embedded the images (the linker writes its name, a folder of models/crossmodal, on every image it
+# embeds) and the embeddings' width: a query vector must come from the same model. (With SHOW_VECTOR_INDEX for the
+# index that SEARCH_IMAGES needs.)
+IMAGE_MODEL = f"""
+MATCH (img:{IMAGE}) WHERE img.embedding IS NOT NULL AND img.embedding_model IS NOT NULL
+RETURN img.embedding_model AS name, size(img.embedding) AS dimensions
+LIMIT 1"""
+
 
 def create_vector_index(index: str, label: str, dimensions: int) -> str:
     """A cosine vector index over `label`.embedding (names and options cannot be parameters: they come from the

@@ -93,3 +93,31 @@ def test_a_page_reload_keeps_the_conversation(page: Page) -> None:
     expect(page.locator(".rw-response").filter(has_text="为您找到").last).to_be_visible(timeout=TIMEOUT_MS)
     _say(page, "第二个")
     expect(page.locator(".rw-response").filter(has_text="品类：口红").last).to_be_visible(timeout=TIMEOUT_MS)
+
+
+def _images_after(page: Page, reply_text: str, before: int) -> int:
+    """Wait for a pictures reply and for its images (one per caption, the captions a numbered list in the text);
+    the number of images the page shows then."""
+    reply = page.locator(".rw-response").filter(has_text=reply_text).last
+    expect(reply).to_be_visible(timeout=TIMEOUT_MS)
+    captions = reply.locator("li").count() or 1  # the widget renders the numbered captions as a Markdown list
+    assert captions <= 3
+    page.wait_for_function(
+        "n => document.querySelectorAll('img.rw-image-frame').length >= n", arg=before + captions, timeout=TIMEOUT_MS
+    )
+    return page.locator("img.rw-image-frame").count()
+
+
+def test_a_picture_request_shows_the_matching_images_with_their_captions(page: Page) -> None:
+    """Text-to-image search over the whole image index (the cross-modal model's text tower and the vector index):
+    the reply lists the captions and the images follow, loaded from the page server. Needs the demo graph with
+    the linker's image embeddings and the model's text projection (`make graph`)."""
+    _say(page, "有没有草莓酸奶的图片")
+    shown = _images_after(page, "为您找到这些匹配的图片", 0)
+    assert shown >= 1
+    image = page.locator("img.rw-image-frame").first
+    expect(image).to_be_visible(timeout=TIMEOUT_MS)
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert page.request.get(image.get_attribute("src") or "").ok
+    _say(page, "show me a picture of the yoghurt with strawberries")
+    assert _images_after(page, "Here are the pictures that match best", shown) > shown

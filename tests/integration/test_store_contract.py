@@ -11,6 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from actions.graph_store import GraphStore, GraphUnavailable, Neo4jGraphStore, shared_store
@@ -63,7 +64,7 @@ def exact(store: GraphStore, curated: InMemoryGraphStore) -> bool:
 
 def test_the_memory_and_neo4j_stores_have_the_signatures_of_the_protocol() -> None:
     methods = [name for name in vars(GraphStore) if not name.startswith("_")]
-    assert len(methods) == 13
+    assert len(methods) == 15
     for implementation in (InMemoryGraphStore, Neo4jGraphStore):
         for name in methods:
             expected = inspect.signature(getattr(GraphStore, name))
@@ -223,6 +224,27 @@ def test_faqs(store: GraphStore, curated: InMemoryGraphStore) -> None:
     for faq in curated.faqs():
         assert by_id[faq["id"]] == faq
     assert by_id["faq_courier_zh"]["question"] == "发什么快递？" and "快递" in by_id["faq_courier_zh"]["answer"]
+
+
+def test_images_are_ranked_by_a_query_vector(store: GraphStore, exact: bool) -> None:
+    """The item's own images or any embedded image, best first, by cosine on [0, 1]. The catalog has no image
+    embeddings (the linker makes them): the in-memory half is given random ones, as a build would write them."""
+    if exact:
+        assert store.image_model() is None
+        rng = np.random.default_rng(3)
+        ids = ("img_tropicana_apple", "img_arla_yoghurt", "img_bravo_orange")
+        store = InMemoryGraphStore.from_catalog(image_vectors={i: rng.normal(size=32).tolist() for i in ids})
+    model = store.image_model()
+    assert model is not None and model.name and model.dimensions > 0
+    query = np.random.default_rng(5).normal(size=model.dimensions)
+    query = (query / np.linalg.norm(query)).tolist()
+    whole = store.images_by_vector(query, limit=3)
+    own = store.images_by_vector(query, "s11", limit=10)
+    assert len(whole) == 3 and TROPICANA_IMAGE in {image.path for image in own}  # curated, embedded and linked
+    for found in (whole, own):
+        assert [image.score for image in found] == sorted((image.score for image in found), reverse=True)
+        assert all(0.0 <= image.score <= 1.0 and image.id and image.path for image in found)
+    assert store.images_by_vector(query, "no-such-item") == []
 
 
 @pytest.mark.integration

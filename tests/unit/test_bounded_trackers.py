@@ -126,6 +126,7 @@ def test_100k_needs_reach_the_store_as_a_handful(store: RecordingStore) -> None:
         actions.ActionMakeVideo(),
         actions.ActionAnswerFaq(),
         actions.ActionRecommend(),
+        actions.ActionShowPictures(),
     ],
     ids=lambda action: action.name(),
 )
@@ -160,6 +161,7 @@ ACTIONS: list[Callable[[], actions.Action]] = [
     actions.ActionMakeVideo,
     actions.ActionAnswerFaq,
     actions.ActionRecommend,
+    actions.ActionShowPictures,
     actions.ActionUtterLocalized,
 ]
 

@@ -23,6 +23,7 @@ from actions.kbqa import PRICE_WORDS, is_follow_up
 from actions.language import detect_language
 from actions.memory_store import InMemoryGraphStore, tokens
 from actions.ordinals import ordinal_index
+from actions.pictures import about_focus, subject_text
 from actions.retrieval import content_words, is_model_number, lucene_query
 from kg_builder.faq.features import features
 from tests.unit.test_light_imports import _first_party_imports, _module_file
@@ -94,6 +95,7 @@ def test_the_servers_modules_with_patterns_are_the_known_ones() -> None:
         "actions.language",
         "actions.memory_store",
         "actions.ordinals",
+        "actions.pictures",
         "actions.retrieval",
         "kg_builder.catalog.records",
         "kg_builder.faq.features",
@@ -146,6 +148,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "need_mentions": lambda text, linkers: linkers[1].mentions(text),
     "content_words": lambda text, _: content_words(text[:JIEBA_CHARS]),
     "lucene_query": lambda text, _: lucene_query(text[:JIEBA_CHARS]),
+    "pictures.subject_text": lambda text, _: subject_text(text),
+    "pictures.about_focus": lambda text, _: about_focus(text),
 }
 
 
