@@ -68,7 +68,7 @@ def _review(args: argparse.Namespace) -> int:
     decisions = PATHS.knowledge / DECISIONS_FILE
     with _graph() as (driver, database):
         if args.action == "list":
-            kinds = [args.kind] if args.kind else ["poi", "satisfy", "category"]
+            kinds = [args.kind] if args.kind else ["poi", "satisfy", "category", "image"]
             found = list_candidates(driver, kinds, shown=args.shown, limit=args.limit, database=database)
             for c in found:
                 state = "shown" if c.shown else "candidate"
@@ -78,7 +78,8 @@ def _review(args: argparse.Namespace) -> int:
             return 0
         if not args.kind or not args.subject or (args.kind == "poi") == bool(args.object):
             print(
-                "error: accept/reject need KIND ID, and the POI or category id for satisfy or category", file=sys.stderr
+                "error: accept/reject need KIND ID, and the POI, category or image id for satisfy, category or image",
+                file=sys.stderr,
             )
             return 2
         obj = args.object or "-"
@@ -254,8 +255,13 @@ def _link_images(args: argparse.Namespace) -> int:
     images = catalog_images(PATHS.catalog, root) + photo_images(args.data, root)
     if (args.out / "pieces.jsonl").is_file():
         images = piece_images(args.out, root) + images
+    from kg_builder.review import read_decisions
+    from kg_builder.textual.stages import DECISIONS_FILE
+
+    decisions = read_decisions(PATHS.knowledge / DECISIONS_FILE)
     with _graph() as (driver, database):
-        report = link_images(driver, encoder, images, threshold, root, database, not args.no_progress)
+        progress = not args.no_progress
+        report = link_images(driver, encoder, images, threshold, root, database, progress, decisions=decisions)
     print(report.summary())
     return 0
 
@@ -287,9 +293,9 @@ COMMANDS: dict[str, Command] = {
         _review,
         (
             option("action", choices=["list", "accept", "reject"]),
-            option("kind", nargs="?", choices=["poi", "satisfy", "category"], help="poi, satisfy or category"),
-            option("subject", nargs="?", help="the mined POI's id, the value id of a SATISFY link, or an item id"),
-            option("object", nargs="?", help="the POI id of a SATISFY link, or the item's category id"),
+            option("kind", nargs="?", choices=["poi", "satisfy", "category", "image"], help="the kind of prediction"),
+            option("subject", nargs="?", help="a mined POI id, a SATISFY link's value id, an item id or an entity id"),
+            option("object", nargs="?", help="a SATISFY link's POI id, the item's category id, or the linked image id"),
             option("--shown", action="store_true", help="list the predictions that passed the gate too"),
             option("--limit", type=int, default=30, help="candidates per kind (default 30)"),
             option("--note", default="", help="a note kept with the decision"),

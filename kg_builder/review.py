@@ -1,7 +1,9 @@
 """A curator's review of predicted facts below the precision gate (`python -m kg_builder review`).
 
-Candidates are mined POIs (POICandidate nodes), SATISFY_CANDIDATE links and harvested items whose category the
-category check doubts (kept out of search); with `--shown`, also the predictions that passed the gate. A decision
+Candidates are mined POIs (POICandidate nodes), SATISFY_CANDIDATE links, harvested items whose category the
+category check doubts (kept out of search) and HAS_IMAGE_CANDIDATE links of the cross-modal linker (whose gate is
+the precision of these decisions: kg_builder.crossmodal.linking); with `--shown`, also the predictions that passed
+the gate. A decision
 is appended to data/knowledge/review_decisions.tsv and applied to the graph at once: accepted facts become curated
 (source `review`, predicted: false), rejected ones are deleted (a rejected category keeps its item out of search).
 Every build reads the file again, so accepted facts stay and rejected ones are never predicted again."""
@@ -17,6 +19,7 @@ from typing import Literal
 
 from neo4j import Driver
 
+from kg_builder.graph.images import ACCEPT_IMAGE_LINK, LIST_IMAGE_CANDIDATES, REJECT_IMAGE_LINK
 from kg_builder.graph.predictions import (
     ACCEPT_CATEGORY,
     ACCEPT_POI,
@@ -31,16 +34,16 @@ from kg_builder.graph.predictions import (
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["poi", "satisfy", "category"]
+Kind = Literal["poi", "satisfy", "category", "image"]
 Decision = Literal["accept", "reject"]
-KINDS: tuple[Kind, ...] = ("poi", "satisfy", "category")
+KINDS: tuple[Kind, ...] = ("poi", "satisfy", "category", "image")
 DECISIONS: tuple[Decision, ...] = ("accept", "reject")
 NO_OBJECT = "-"  # the object column of a POI decision
 HEADER = """\
 # A curator's decisions on predicted facts (python -m kg_builder review accept|reject ...). Every build reads this
 # file: an accepted fact is written as curated (source review), a rejected one is never predicted again.
-# kind: poi (subject = the mined POI's id), satisfy (subject = value id, object = POI id) or category (subject =
-# item id, object = its category id). The last line wins.
+# kind: poi (subject = the mined POI's id), satisfy (subject = value id, object = POI id), category (subject =
+# item id, object = its category id) or image (subject = entity id, object = image id). The last line wins.
 # kind\tsubject\tobject\tdecision\tdate\tnote
 """
 MAX_FIELD = 300
@@ -94,7 +97,12 @@ def list_candidates(
     driver: Driver, kinds: Sequence[Kind] = KINDS, shown: bool = False, limit: int = 50, database: str = "neo4j"
 ) -> list[Candidate]:
     """The best-scored candidates of each kind (and the shown predictions, with `shown`)."""
-    queries = {"poi": LIST_POI_CANDIDATES, "satisfy": LIST_SATISFY_CANDIDATES, "category": LIST_CATEGORY_CANDIDATES}
+    queries = {
+        "poi": LIST_POI_CANDIDATES,
+        "satisfy": LIST_SATISFY_CANDIDATES,
+        "category": LIST_CATEGORY_CANDIDATES,
+        "image": LIST_IMAGE_CANDIDATES,
+    }
     found = []
     for kind in kinds:
         records = driver.execute_query(queries[kind], shown=shown, limit=limit, database_=database).records
@@ -113,6 +121,8 @@ def apply_decision(
         ("satisfy", "reject"): REJECT_SATISFY,
         ("category", "accept"): ACCEPT_CATEGORY,
         ("category", "reject"): REJECT_CATEGORY,
+        ("image", "accept"): ACCEPT_IMAGE_LINK,
+        ("image", "reject"): REJECT_IMAGE_LINK,
     }
     records = driver.execute_query(queries[(kind, decision)], subject=subject, object=obj, database_=database).records
     changed = records[0]["changed"] if records else 0

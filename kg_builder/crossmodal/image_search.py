@@ -16,7 +16,7 @@ from kg_builder.graph.images import LINKED_LABELS, RANK_ENTITY_IMAGES, SEARCH_IM
 from kg_builder.graph.ontology import IMAGE_INDEX, ITEM
 
 if TYPE_CHECKING:
-    from kg_builder.crossmodal.encoder import CrossModalEncoder
+    from kg_builder.crossmodal.encoder import ImageTextEncoder
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class ImageSearch:
     """Ranks stored images for a text query; the driver and a loaded encoder are passed in (no encoder: only the
     `*_by_vector` calls)."""
 
-    def __init__(self, driver: Driver, encoder: CrossModalEncoder | None = None, database: str = "neo4j") -> None:
+    def __init__(self, driver: Driver, encoder: ImageTextEncoder | None = None, database: str = "neo4j") -> None:
         self.driver, self.encoder, self.database = driver, encoder, database
 
     def _query_vector(self, text: str) -> list[float]:
@@ -41,7 +41,7 @@ class ImageSearch:
             raise ValueError("empty image query")
         if self.encoder is None:
             raise ValueError("no cross-modal encoder: rank by a query vector instead")
-        return self.encoder.texts([text[:500]])[0].tolist()
+        return self.encoder.query(text[:500]).tolist()
 
     def _ranked(self, cypher: str, **params: object) -> list[RankedImage]:
         records = self.driver.execute_query(cypher, params, database_=self.database, routing_="r").records

@@ -3,9 +3,15 @@ from items, property values, POIs, problems and scenarios to the images the cros
 
 As in the paper, an entity's candidate images are those of the items that have it: an item's own detail-page
 pieces and photos; for a property value, POI, problem or scenario, the images of the items reached through
-HAS_PROPERTY, HAS_POI, NEED and CAUSE. Each entity links to at most `top_k` candidates, each scoring at least the
-threshold chosen on the validation photos when the model was fine-tuned. Links of an earlier run are replaced;
-curated links and curated images are never rewritten.
+HAS_PROPERTY, HAS_POI, NEED and CAUSE. Each entity links to its best TOP_K candidates; links that score at least
+the threshold chosen on the validation photos when the model was fine-tuned may be shown, the others wait for
+review as candidates. Links of an earlier run are replaced; curated links and curated images are never rewritten.
+
+The precision gate: a curator's decisions on links (`python -m kg_builder review accept|reject image ENTITY
+IMAGE`, in data/knowledge/review_decisions.tsv) are hand checks. For each entity label, the precision of this
+run's links among the checked ones decides: at least MIN_PRECISION over at least MIN_CHECKED checked links, and the
+label's links are HAS_IMAGE (shown to shoppers); otherwise HAS_IMAGE_CANDIDATE (waiting for review). An accepted
+link is always shown (curated, source `review`); a rejected one is never written again.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,8 +30,9 @@ from tqdm import tqdm
 
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.crossmodal.data import kept_pieces, product_photos
-from kg_builder.crossmodal.encoder import CrossModalEncoder
+from kg_builder.crossmodal.encoder import ImageTextEncoder
 from kg_builder.graph.images import (
+    ACCEPT_IMAGE_LINK,
     LINKED_LABELS,
     READ_CANDIDATES,
     REMOVE_OLD_IMAGES,
@@ -33,12 +40,40 @@ from kg_builder.graph.images import (
     WRITE_IMAGES,
     WRITE_LINKS,
     ensure_image_index,
+    link_slot,
 )
+from kg_builder.graph.ontology import HAS_IMAGE, HAS_IMAGE_CANDIDATE
 from kg_builder.graph.predictions import replace_predictions
 from kg_builder.graph.writer import batches
 
 LINK_SOURCE = "cross_modal"
 TOP_K = 3
+MIN_PRECISION = 0.8  # of the hand-checked links of a label, for its links to be shown
+MIN_CHECKED = 20  # hand-checked links of a label before its precision counts
+DECISION_KIND = "image"  # the kind of image-link decisions in the review file
+
+Decisions = Mapping[tuple[str, str, str], str]  # (kind, subject, object) → accept | reject (kg_builder.review)
+
+
+@dataclass(frozen=True)
+class LabelPrecision:
+    """The hand check of one label's links in this run."""
+
+    checked: int
+    correct: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct / self.checked if self.checked else None
+
+    @property
+    def shown(self) -> bool:
+        return self.checked >= MIN_CHECKED and (self.precision or 0.0) >= MIN_PRECISION
+
+    def as_text(self) -> str:
+        if not self.checked:
+            return "not checked"
+        return f"precision {self.precision:.2f} on {self.checked} checked"
 
 
 @dataclass(frozen=True)
@@ -61,16 +96,29 @@ class LinkReport:
     entities_with_candidates: int = 0
     candidates: int = 0  # (entity, candidate image) pairs scored
     links: dict[str, int] = field(default_factory=dict)
+    precision: dict[str, LabelPrecision] = field(default_factory=dict)
+    below_threshold: int = 0  # top-k candidates under the threshold: written as candidates for review
+    shown: int = 0  # HAS_IMAGE: above the threshold in a label that passed the gate, or accepted by review
+    waiting: int = 0  # HAS_IMAGE_CANDIDATE
+    accepted: int = 0
+    rejected: int = 0
     removed_links: int = 0
     threshold: float = 0.0
     model: str = ""
 
     def summary(self) -> str:
-        per_label = ", ".join(f"{label} {count}" for label, count in self.links.items())
+        per_label = ", ".join(
+            f"{label} {count} ({'gate passed' if self.precision[label].shown else 'gate not passed'}: "
+            f"{self.precision[label].as_text()})"
+            for label, count in self.links.items()
+        )
         return (
             f"link-images: {self.images} images embedded ({self.model}); {self.entities_with_candidates} entities "
-            f"with candidate images ({self.candidates} pairs scored); HAS_IMAGE at score >= {self.threshold:.3f}, "
-            f"top {TOP_K}: {per_label}; {self.removed_links} links of an earlier run removed"
+            f"with candidate images ({self.candidates} pairs scored); top {TOP_K} at score >= {self.threshold:.3f}: "
+            f"{per_label}; shown to shoppers {self.shown} ({self.accepted} accepted by review), waiting for review "
+            f"{self.waiting} ({self.below_threshold} of them below the threshold); {self.rejected} rejected by "
+            f"review; gate: precision >= {MIN_PRECISION} on >= {MIN_CHECKED} hand-checked links of a label; "
+            f"{self.removed_links} links of an earlier run removed"
         )
 
 
@@ -119,7 +167,7 @@ def catalog_images(catalog_dir: Path, root: Path) -> list[ImageRecord]:
 
 def link_images(
     driver: Driver,
-    encoder: CrossModalEncoder,
+    encoder: ImageTextEncoder,
     images: Sequence[ImageRecord],
     threshold: float,
     root: Path,
@@ -127,11 +175,13 @@ def link_images(
     progress: bool = True,
     scope: str = "",
     source: str = LINK_SOURCE,
+    decisions: Decisions | None = None,
 ) -> LinkReport:
     """Embed and store the images, then link every textual entity to its best-matching images.
 
     `scope`: only entities and earlier images whose id starts with it (tests use their own prefix);
-    `source`: the links' source, whose earlier links this run replaces."""
+    `source`: the links' source, whose earlier links this run replaces; `decisions`: a curator's hand checks."""
+    decisions = decisions or {}
     if not images:
         raise ValueError("no images to link")
     report = LinkReport(images=len(images), threshold=threshold, model=encoder.name)
@@ -170,19 +220,37 @@ def link_images(
         report.candidates += len(candidates)
         ranked = sorted(((float(row_scores[c]), c) for c in candidates), key=lambda pair: (-pair[0], pair[1]))
         for value, column in ranked[:TOP_K]:
-            if value >= threshold:
-                rows.append(
-                    {
-                        "label": entity["label"],
-                        "subject": entity["id"],
-                        "image": images[column].id,
-                        "score": round(value, 4),
-                        "model": encoder.name,
-                    }
-                )
-    for label in LINKED_LABELS:
-        report.links[label] = sum(row["label"] == label for row in rows)
+            verdict = decisions.get((DECISION_KIND, entity["id"], images[column].id))
+            rows.append(
+                {
+                    "label": entity["label"],
+                    "subject": entity["id"],
+                    "image": images[column].id,
+                    "score": round(value, 4),
+                    "model": encoder.name,
+                    "verdict": verdict,
+                }
+            )
+    for label in LINKED_LABELS:  # the precision counts the rejected links too: they are the model's errors
+        linked = [row for row in rows if row["label"] == label and row["score"] >= threshold]
+        checked = [row["verdict"] for row in linked if row["verdict"]]
+        report.precision[label] = LabelPrecision(len(checked), checked.count("accept"))
+        report.links[label] = len(linked) - checked.count("reject")
+    report.rejected = sum(row["verdict"] == "reject" for row in rows)
+    rows = [row for row in rows if row["verdict"] != "reject"]
+    for row in rows:
+        shown = row["score"] >= threshold and report.precision[row["label"]].shown
+        row["slot"] = link_slot(row["label"], HAS_IMAGE if shown else HAS_IMAGE_CANDIDATE)
+        if shown or row["verdict"] == "accept":
+            report.shown += 1
+        else:
+            report.waiting += 1
+    report.below_threshold = sum(row["score"] < threshold and row["verdict"] != "accept" for row in rows)
     _, report.removed_links = replace_predictions(
-        driver, WRITE_LINKS, REMOVE_OLD_LINKS, rows, source, database, scope=scope
+        driver, WRITE_LINKS, REMOVE_OLD_LINKS, rows, source, database, group_by="slot", scope=scope
     )
+    accepted = [row for row in rows if row["verdict"] == "accept"]
+    for row in accepted:
+        driver.execute_query(ACCEPT_IMAGE_LINK, subject=row["subject"], object=row["image"], database_=database)
+    report.accepted = len(accepted)
     return report

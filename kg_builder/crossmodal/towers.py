@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from kg_builder.crossmodal.text_query import TEXT_PROJECTION_FILE  # the text head as numpy, for the action server
 from kg_builder.textmodels.encoder import E5_SMALL, text_encoder
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ log = logging.getLogger(__name__)
 EFFICIENTNET_LITE0 = "efficientnet_lite0"
 IMAGENET_CLASSES = 1000
 TOWERS_FILE = "towers.pt"
-TEXT_PROJECTION_FILE = "text_projection.npz"  # the text head as numpy, for the action server (no torch needed)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from kg_builder.graph.ontology import (
     AWAIT_INDEXES,
     CAUSE,
     HAS_IMAGE,
+    HAS_IMAGE_CANDIDATE,
     HAS_POI,
     HAS_PROPERTY,
     IMAGE,
@@ -23,6 +24,7 @@ from kg_builder.graph.ontology import (
     PROPERTY_VALUE,
     SCENARIO,
 )
+from kg_builder.graph.predictions import REVIEW_SOURCE
 
 LINKED_LABELS = (ITEM, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
 
@@ -58,22 +60,57 @@ MATCH (img:{IMAGE}) WHERE img.linker_run IS NOT NULL AND img.linker_run <> $run 
 DETACH DELETE img
 RETURN count(*) AS removed"""
 
+LINK_TYPES = (HAS_IMAGE, HAS_IMAGE_CANDIDATE)  # shown to shoppers / waiting for review (below the precision gate)
+
+
+def link_slot(label: str, link_type: str) -> str:
+    """The key of WRITE_LINKS for links of `link_type` from `label` entities."""
+    return f"{label}-{link_type}"
+
+
 WRITE_LINKS = {
-    label: f"""
+    link_slot(label, link_type): f"""
 UNWIND $rows AS row
 MATCH (s:{label} {{id: row.subject}})
 MATCH (img:{IMAGE} {{id: row.image}})
-MERGE (s)-[r:{HAS_IMAGE}]->(img)
+WHERE NOT EXISTS {{ (s)-[h:{HAS_IMAGE}]->(img) WHERE h.source <> $source }}  // a curated or reviewed link stays alone
+MERGE (s)-[r:{link_type}]->(img)
 ON CREATE SET r.source = $source
 WITH r, row WHERE r.source = $source
 SET r.score = row.score, r.model = row.model, r.predicted = true, r.run = $run"""
     for label in LINKED_LABELS
+    for link_type in LINK_TYPES
 }
 
 REMOVE_OLD_LINKS = f"""
-MATCH (s)-[r:{HAS_IMAGE} {{source: $source}}]->() WHERE r.run <> $run AND s.id STARTS WITH $scope
+MATCH (s)-[r:{HAS_IMAGE}|{HAS_IMAGE_CANDIDATE} {{source: $source}}]->() WHERE r.run <> $run AND s.id STARTS WITH $scope
 DELETE r
 RETURN count(*) AS removed"""
+
+# --- review (python -m kg_builder review ... image): predicted links, a curator's decision applied at once ---
+
+LIST_IMAGE_CANDIDATES = f"""
+MATCH (s)-[r]->(img:{IMAGE})
+WHERE type(r) = '{HAS_IMAGE_CANDIDATE}' OR (type(r) = '{HAS_IMAGE}' AND $shown AND coalesce(r.predicted, false))
+RETURN s.id AS subject, img.id AS object,
+       labels(s)[0] + ' ' + coalesce(s.title, s.value, s.name_en, s.name_zh, s.id) + ' -> ' +
+       coalesce(img.caption, img.id) AS text,
+       r.score AS score, type(r) = '{HAS_IMAGE}' AS shown, img.path AS evidence
+ORDER BY score DESC, subject, object LIMIT $limit"""
+
+ACCEPT_IMAGE_LINK = f"""
+MATCH (s {{id: $subject}})-[c:{HAS_IMAGE}|{HAS_IMAGE_CANDIDATE}]->(img:{IMAGE} {{id: $object}})
+WHERE coalesce(c.predicted, false)
+MERGE (s)-[r:{HAS_IMAGE}]->(img)
+SET r.source = '{REVIEW_SOURCE}', r.predicted = false, r.score = c.score, r.model = c.model
+FOREACH (_ IN CASE WHEN c <> r THEN [1] ELSE [] END | DELETE c)
+RETURN count(*) AS changed"""
+
+REJECT_IMAGE_LINK = f"""
+MATCH (s {{id: $subject}})-[c:{HAS_IMAGE}|{HAS_IMAGE_CANDIDATE}]->(:{IMAGE} {{id: $object}})
+WHERE coalesce(c.predicted, false)
+DELETE c
+RETURN count(*) AS changed"""
 
 SHOW_VECTOR_INDEX = "SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options"
 

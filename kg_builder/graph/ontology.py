@@ -45,6 +45,7 @@ OF_BRAND = "OF_BRAND"
 ABOUT = "ABOUT"  # FAQ -> Item it is about
 OF_PROPERTY = "OF_PROPERTY"  # PropertyValue -> Property it is a value of
 SATISFY_CANDIDATE = "SATISFY_CANDIDATE"  # a predicted SATISFY below the precision gate, waiting for review
+HAS_IMAGE_CANDIDATE = "HAS_IMAGE_CANDIDATE"  # a predicted image link below the precision gate, waiting for review
 
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     HAS_PROPERTY,
@@ -60,6 +61,7 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
     ABOUT,
     OF_PROPERTY,
     SATISFY_CANDIDATE,
+    HAS_IMAGE_CANDIDATE,
 )
 
 ITEM_SEARCH_INDEX = "item_search"

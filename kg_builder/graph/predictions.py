@@ -178,16 +178,17 @@ def replace_predictions(
     rows: Sequence[dict[str, Any]],
     source: str,
     database: str = "neo4j",
+    group_by: str = "label",
     **parameters: Any,
 ) -> tuple[int, int]:
     """Write this run's predictions, then delete the ones of earlier runs; returns (written, removed).
 
-    `write` is one query, or one query per node label with rows going by their `label` (labels cannot be
-    query parameters); `parameters` go to the remove query."""
+    `write` is one query, or one query per node label (or other `group_by` field) with rows going by that field
+    (labels and types cannot be query parameters); `parameters` go to the remove query."""
     run = _run_key(rows)
     queries = {None: write} if isinstance(write, str) else write
     for label, query in queries.items():
-        group = [row for row in rows if label is None or row["label"] == label]
+        group = [row for row in rows if label is None or row[group_by] == label]
         for batch in batches(group):
             driver.execute_query(query, rows=batch, source=source, run=run, database_=database)
     removed = driver.execute_query(remove, source=source, run=run, database_=database, **parameters)
