@@ -24,7 +24,8 @@ from kg_builder.crossmodal.text_query import QueryTowers
 logger = logging.getLogger(__name__)
 
 MAX_PICTURES = 3
-# The least cosine (in [-1, 1]) a picture must reach when the model has no calibrated link threshold.
+# The least cosine (in [-1, 1]) a picture of the whole index must reach when the model has no calibrated search
+# threshold (finetuning.json's search_threshold: precise on the validation photos, above every photo-less title).
 MIN_PICTURE_COSINE = 0.2
 QUERY_CHARS = 300  # what of the message is embedded: a request for a picture names its subject in a few words
 

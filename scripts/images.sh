@@ -16,5 +16,5 @@ M="$MODELS/images"
 [ -s "$M/noise_cnn.pt" ] || images train-classifier --pages "$M/train_pages"
 [ -s "$M/pages/truth.jsonl" ] || images generate --pages "$M/pages" --count 60 --seed 11
 [ -s "$M/extracted/pieces.jsonl" ] || images extract --pages "$M/pages" --out "$M/extracted"
-[ -s "$MODELS/crossmodal/$MODEL/cmm.pt" ] || images finetune --out "$M/extracted"
+[ -s "$MODELS/crossmodal/$MODEL/finetuning.json" ] || images finetune --out "$M/extracted"
 images link --out "$M/extracted"

@@ -48,7 +48,7 @@ def candidate_sets(text_of_image: Sequence[int], seed: int, size: int = CANDIDAT
     return sets
 
 
-def _candidate_scores(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> tuple[list[float], list[int]]:
+def candidate_pair_scores(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> tuple[list[float], list[int]]:
     """Scores of every (text, candidate) pair and their labels (1 for the text's own image)."""
     values = [float(scores[s.text, image]) for s in sets for image in s.images]
     labels = [int(n == 0) for s in sets for n in range(len(s.images))]
@@ -57,7 +57,7 @@ def _candidate_scores(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> tup
 
 def candidate_auc(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> float:
     """ROC AUC of `scores[text, image]` over every (text, candidate) pair; positives are the own images."""
-    return roc_auc(*_candidate_scores(scores, sets))
+    return roc_auc(*candidate_pair_scores(scores, sets))
 
 
 def recall_at_k(scores: torch.Tensor, gold: Sequence[set[int]], k: int) -> float:
@@ -81,4 +81,4 @@ def retrieval_recalls(scores: torch.Tensor, text_of_image: Sequence[int]) -> dic
 
 def candidate_threshold(scores: torch.Tensor, sets: Sequence[CandidateSet]) -> Scores:
     """The link threshold with the best F1 over the candidate pairs (own image = positive)."""
-    return best_threshold(*_candidate_scores(scores, sets))
+    return best_threshold(*candidate_pair_scores(scores, sets))

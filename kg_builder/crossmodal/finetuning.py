@@ -11,12 +11,22 @@ from pathlib import Path
 import torch
 from transformers import BertTokenizer
 
+from kg_builder.config import PATHS
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
-from kg_builder.crossmodal.data import Pair, chinese_names, in_chinese, ocr_pairs, product_photos, split_photos
+from kg_builder.crossmodal.data import (
+    Pair,
+    PhotoSplit,
+    chinese_names,
+    in_chinese,
+    ocr_pairs,
+    product_photos,
+    split_photos,
+)
 from kg_builder.crossmodal.encoder import CrossModalEncoder, ImageTextEncoder, TowerEncoder
 from kg_builder.crossmodal.evaluation import (
     PhotoPool,
     candidate_auc,
+    candidate_pair_scores,
     candidate_sets,
     candidate_threshold,
     retrieval_recalls,
@@ -104,6 +114,32 @@ def trained_encoder(
     return CrossModalEncoder(model, tokenizer, folder.name)
 
 
+SEARCH_PRECISION = 0.95  # of the validation candidate pairs above the whole-index search threshold
+THRESHOLD_STEP = 0.01
+
+
+def open_world_titles(catalog_dir: Path, photographed: set[str]) -> list[str]:
+    """Titles of catalog items with no real photo and no curated image: texts that no photo may match."""
+    from kg_builder.catalog.loader import load_catalog
+
+    catalog = load_catalog(catalog_dir)
+    pictured = photographed | {row["subject"] for row in catalog.rows.get("images", [])}
+    return [row["title"] for row in catalog.rows.get("items", []) if row["id"] not in pictured and row["title"]]
+
+
+def search_threshold(candidate_scores: Sequence[tuple[list[float], list[int]]], open_world: torch.Tensor) -> float:
+    """The least score a whole-index picture search shows: at least SEARCH_PRECISION on the validation candidate
+    pairs of every language, and above every score of an open-world title against any product photo (a shopper's
+    'lipstick' must not bring up a photo of ginger)."""
+    least = float(open_world.max()) if open_world.numel() else -1.0
+    for values, labels in candidate_scores:
+        ranked = sorted(zip(values, labels, strict=True), reverse=True)
+        cuts = [cut for cut in range(1, len(ranked) + 1) if sum(y for _, y in ranked[:cut]) >= SEARCH_PRECISION * cut]
+        # the lowest cut whose top pairs are precise enough; none: above the best score, so nothing is shown
+        least = max(least, ranked[cuts[-1] - 1][0] if cuts else ranked[0][0] if ranked else least)
+    return round((int(least / THRESHOLD_STEP) + 1) * THRESHOLD_STEP, 4)
+
+
 def train_for_linking(
     model_name: str, data_dir: Path, extracted_dir: Path, folder: Path, seed: int = 0, progress: bool = True
 ) -> dict[str, object]:
@@ -115,21 +151,41 @@ def train_for_linking(
     pieces = ocr_pairs(extracted_dir) if not towers and (extracted_dir / "pieces.jsonl").is_file() else []
     encoder = trained_encoder(model_name, split.train, pieces, folder, seed, progress)
     measured: dict[str, object] = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
+    summary = json.loads((folder / "finetuning.json").read_text()) | measured
+    (folder / "finetuning.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return measure_for_linking(encoder, split, seed, folder, chinese=towers)
+
+
+def measure_for_linking(
+    encoder: ImageTextEncoder, split: PhotoSplit, seed: int, folder: Path, chinese: bool
+) -> dict[str, object]:
+    """The link threshold and the whole-index search threshold, chosen on the validation photos, and the test
+    figures, in English (and Chinese); merged into `folder`/finetuning.json."""
+    measured: dict[str, object] = {}
     languages = {"en": lambda pairs: pairs}
-    if towers:
+    if chinese:
         names = chinese_names()
         languages["zh"] = lambda pairs: in_chinese(pairs, names)
+    validation_pairs = []
     for name, pairs in (("validation", split.val), ("test", split.test)):
         image_embeddings = encoder.images([p.image for p in pairs])
         for language, texts_of in languages.items():
             pool = PhotoPool.of(texts_of(pairs))
             scores = encoder.texts(pool.texts) @ image_embeddings.T
             sets = candidate_sets(pool.text_of_image, seed)
+            if name == "validation":
+                validation_pairs.append(candidate_pair_scores(scores, sets))
             key = name if language == "en" else f"{name}_{language}"
             measured[key] = {"photos": len(pairs), "auc": candidate_auc(scores, sets)}
             measured[key] |= retrieval_recalls(scores, pool.text_of_image)
             if name == "validation" and language == "en":
                 measured["threshold"] = candidate_threshold(scores, sets).as_dict()
+        if name == "validation":
+            titles = open_world_titles(PATHS.catalog, {p.key for p in split.train})
+            photos = encoder.images(sorted({p.image for p in (*split.train, *split.val, *split.test)}))
+            open_world = encoder.texts(titles) @ photos.T if titles else torch.empty(0)
+            measured["search_threshold"] = search_threshold(validation_pairs, open_world)
+            measured["open_world_titles"] = len(titles)
     summary = json.loads((folder / "finetuning.json").read_text()) | measured
     (folder / "finetuning.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -4,7 +4,7 @@ stored image embeddings.
 
 A model folder (`PATHS.models / "crossmodal" / <model name>`, as the linker names it in `Image.embedding_model`)
 holds the projection as `text_projection.npz` (`weight` [dim, 384], `bias` [dim], `encoder`: the e5 encoder's name;
-kg_builder/crossmodal/towers.py writes it) and, when the model was fine-tuned, the link threshold in
+kg_builder/crossmodal/towers.py writes it) and, when the model was fine-tuned, the whole-index search threshold in
 `finetuning.json`."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class TextQueryTower:
     bias: np.ndarray  # [dim]
     encoder: str  # the e5 encoder's name
     encode: TextVector
-    threshold: float | None = None  # the model's link threshold (cosine), when it was calibrated
+    threshold: float | None = None  # the model's whole-index search threshold (cosine), when it was calibrated
 
     @classmethod
     def load(cls, folder: Path, e5: E5Factory = e5_query) -> TextQueryTower:
@@ -85,9 +85,11 @@ class TextQueryTower:
 
 
 def _threshold(path: Path) -> float | None:
-    """finetuning.json's link threshold, None when there is none."""
+    """finetuning.json's whole-index search threshold (kg_builder.crossmodal.finetuning.search_threshold), else its
+    link threshold; None when there is neither."""
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))["threshold"]["threshold"]
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        value = saved["search_threshold"] if "search_threshold" in saved else saved["threshold"]["threshold"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return float(value) if isinstance(value, int | float) else None

@@ -112,12 +112,14 @@ def test_a_picture_request_shows_the_matching_images_with_their_captions(page: P
     """Text-to-image search over the whole image index (the cross-modal model's text tower and the vector index):
     the reply lists the captions and the images follow, loaded from the page server. Needs the demo graph with
     the linker's image embeddings and the model's text projection (`make graph`)."""
-    _say(page, "有没有草莓酸奶的图片")
+    _say(page, "有没有燕麦奶的照片")  # oat milk: Oatly's photos are in the index
     shown = _images_after(page, "为您找到这些匹配的图片", 0)
     assert shown >= 1
+    expect(page.locator(".rw-response").filter(has_text="为您找到这些匹配的图片").last).to_contain_text("Oatly")
     image = page.locator("img.rw-image-frame").first
     expect(image).to_be_visible(timeout=TIMEOUT_MS)
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     assert page.request.get(image.get_attribute("src") or "").ok
     _say(page, "show me a picture of the yoghurt with strawberries")
     assert _images_after(page, "Here are the pictures that match best", shown) > shown
+    expect(page.locator(".rw-response").filter(has_text="Here are the pictures").last).to_contain_text("Strawberry")

@@ -3,6 +3,7 @@ projections saved and loaded, and the numpy text head the assistant uses agreein
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -119,3 +120,29 @@ def test_training_fits_the_projections_on_a_few_pairs(tmp_path: Path, monkeypatc
     assert scores[0, :2].min() > scores[0, 2:].max() and scores[1, 2:].min() > scores[1, :2].max()
     assert scores[2, :2].min() > scores[2, 2:].max()
     assert (tmp_path / "finetuning.json").is_file() and (tmp_path / TEXT_PROJECTION_FILE).is_file()
+
+
+def test_the_search_threshold_is_precise_on_validation_and_above_every_open_world_title() -> None:
+    from kg_builder.crossmodal.finetuning import search_threshold
+
+    validation = ([0.9, 0.8, 0.7, 0.6], [1, 1, 0, 1])  # precise down to 0.8 only
+    assert search_threshold([validation], torch.tensor([[0.2, 0.5]])) == 0.81
+    assert search_threshold([validation], torch.tensor([[0.85]])) == 0.86  # no photo-less title may match
+    chinese = ([0.95, 0.5], [1, 0])
+    assert search_threshold([validation, chinese], torch.empty(0)) == 0.96  # the stricter language wins
+    assert search_threshold([([0.9, 0.3], [0, 1])], torch.empty(0)) == 0.91  # never precise: nothing is shown
+
+
+def test_open_world_titles_leave_out_every_item_with_a_photo_or_a_curated_image(tmp_path: Path) -> None:
+    from kg_builder.crossmodal.finetuning import open_world_titles
+    from tests.conftest import mini_catalog, write_jsonl
+
+    root = mini_catalog(tmp_path / "catalog")
+    first = json.loads((root / "items.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    items = [first | {"id": f"{first['id']}-{n}", "title": f"{first['title']} {n}"} for n in range(3)]
+    write_jsonl(root / "items.jsonl", items)
+    photographed, curated = items[0]["id"], items[1]["id"]
+    image = {"id": "img", "path": "x.png", "subject": curated, "subject_kind": "items", "caption": "", "source": "t"}
+    write_jsonl(root / "images.jsonl", [image])
+    titles = open_world_titles(root, {photographed})
+    assert titles == [item["title"] for item in items[2:]] and titles
