@@ -134,9 +134,15 @@ def search_threshold(candidate_scores: Sequence[tuple[list[float], list[int]]], 
     least = float(open_world.max()) if open_world.numel() else -1.0
     for values, labels in candidate_scores:
         ranked = sorted(zip(values, labels, strict=True), reverse=True)
-        cuts = [cut for cut in range(1, len(ranked) + 1) if sum(y for _, y in ranked[:cut]) >= SEARCH_PRECISION * cut]
-        # the lowest cut whose top pairs are precise enough; none: above the best score, so nothing is shown
-        least = max(least, ranked[cuts[-1] - 1][0] if cuts else ranked[0][0] if ranked else least)
+        if not ranked:
+            continue
+        lowest = ranked[0][0]  # no precise cut: above the best score, so nothing is shown
+        right = 0
+        for cut, (score, label) in enumerate(ranked, start=1):
+            right += label
+            if right >= SEARCH_PRECISION * cut:
+                lowest = score  # the lowest cut whose top pairs are precise enough
+        least = max(least, lowest)
     return round((int(least / THRESHOLD_STEP) + 1) * THRESHOLD_STEP, 4)
 
 
@@ -150,18 +156,21 @@ def train_for_linking(
     towers = model_name in TOWER_MODELS
     pieces = ocr_pairs(extracted_dir) if not towers and (extracted_dir / "pieces.jsonl").is_file() else []
     encoder = trained_encoder(model_name, split.train, pieces, folder, seed, progress)
-    measured: dict[str, object] = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
-    summary = json.loads((folder / "finetuning.json").read_text()) | measured
-    (folder / "finetuning.json").write_text(json.dumps(summary, indent=2) + "\n")
-    return measure_for_linking(encoder, split, seed, folder, chinese=towers)
+    trained = {"pretraining_pairs": len(pieces), "train_pairs": len(split.train)}
+    return measure_for_linking(encoder, split, seed, folder, chinese=towers, measured=trained)
 
 
 def measure_for_linking(
-    encoder: ImageTextEncoder, split: PhotoSplit, seed: int, folder: Path, chinese: bool
+    encoder: ImageTextEncoder,
+    split: PhotoSplit,
+    seed: int,
+    folder: Path,
+    chinese: bool,
+    measured: dict[str, object] | None = None,
 ) -> dict[str, object]:
     """The link threshold and the whole-index search threshold, chosen on the validation photos, and the test
-    figures, in English (and Chinese); merged into `folder`/finetuning.json."""
-    measured: dict[str, object] = {}
+    figures, in English (and Chinese); merged with `measured` into `folder`/finetuning.json."""
+    measured = dict(measured or {})
     languages = {"en": lambda pairs: pairs}
     if chinese:
         names = chinese_names()
