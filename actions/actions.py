@@ -164,6 +164,8 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = 
         events.append(SlotSet("needs_in_focus", reply.needs))
     if reply.property_in_focus is not None:
         events.append(SlotSet("property_in_focus", reply.property_in_focus or None))
+    if reply.search_state is not None:
+        events.append(SlotSet("search_state", reply.search_state or None))
     return events
 
 
@@ -210,7 +212,9 @@ class ActionSearchItems(AssistantAction):
     action_name = "action_search_items"
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
-        return shop.search(text, _entity(tracker, "category"), _entity(tracker, "brand"))
+        return shop.search(
+            text, _entity(tracker, "category"), _entity(tracker, "brand"), _slot(tracker, "item_in_focus")
+        )
 
 
 class ActionChooseItem(AssistantAction):
@@ -245,6 +249,42 @@ class ActionRecommend(AssistantAction):
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
         return shop.recommend(text)
+
+
+class ActionRefineItems(AssistantAction):
+    """Narrow the list shown by the constraints of the message ("the red ones", "under $20", "not Maybelline")."""
+
+    action_name = "action_refine_items"
+
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.refine(text, _listed(tracker), _slot(tracker, "item_in_focus"), tracker.get_slot("search_state"))
+
+
+class ActionShowMore(AssistantAction):
+    """The next page of the same search ("show me more", "换一批")."""
+
+    action_name = "action_show_more"
+
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.more(text, _listed(tracker), tracker.get_slot("search_state"))
+
+
+class ActionCompareItems(AssistantAction):
+    """Compare or sort the listed items (cheapest, "which is cheaper, the first or the third?", by price)."""
+
+    action_name = "action_compare_items"
+
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.compare(text, _listed(tracker), _slot(tracker, "item_in_focus"))
+
+
+class ActionExplain(AssistantAction):
+    """Why an item was recommended, or why it is good for the need the message names."""
+
+    action_name = "action_explain"
+
+    def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
+        return shop.explain(text, _slot(tracker, "item_in_focus"), _listed(tracker), _needs(tracker))
 
 
 class ActionShowPictures(AssistantAction):

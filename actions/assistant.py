@@ -7,16 +7,21 @@ search). No Rasa types here."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from actions.comparison import Comparer
+from actions.constraints import ConstraintParser
 from actions.entity_linking import EntityLinker
-from actions.exhibition import bad_choice, card_reply, chosen_index, result_reply
+from actions.exhibition import bad_choice, card_reply, chosen_index
+from actions.explanation import Explainer
 from actions.faq import FaqAnswerer, FaqFallback
 from actions.graph_store import GraphStore
 from actions.kbqa import PropertyAnswerer, is_follow_up
 from actions.language import detect_language
 from actions.limits import MAX_MESSAGE_CHARS, too_long, too_long_reply
+from actions.listing import ListNavigator, SearchState
 from actions.pictures import PictureFinder
 from actions.recommendation import Recommender
 from actions.reply import Reply
@@ -25,6 +30,12 @@ from actions.video import VideoMaker
 from kg_builder.crossmodal.text_query import QueryTowers
 
 __all__ = ["MAX_MESSAGE_CHARS", "Reply", "ShoppingAssistant"]
+
+# "这个面膜孕妇能用吗", "can pregnant women use this mask?": a question about the item in focus, not a new search
+ABOUT_FOCUS = re.compile(r"这个|这款|这件|这支|这瓶|它|\b(?:this|it|that one)\b", re.IGNORECASE)
+QUESTION = re.compile(
+    r"[吗嘛？?]|能不能|可不可以|能用|可以用|适合|\b(?:can|could|is|does|do|will|should)\b", re.IGNORECASE
+)
 
 Turn = TypeVar("Turn", bound=Callable[..., Reply])
 
@@ -62,17 +73,50 @@ class ShoppingAssistant:
         self._faq = FaqFallback(store, faq)
         self._kbqa = PropertyAnswerer(store, self._linker, self._retriever, self._faq)
         self._pictures = PictureFinder(store, towers)
+        self._lists = ListNavigator(store, self._retriever, ConstraintParser(self._linker, store.value_names()))
+        self._comparer = Comparer(store, self._linker)
+        self._explainer = Explainer(store, self._recommender)
 
     @bounded
-    def search(self, text: str, category: str | None = None, brand: str | None = None) -> Reply:
-        """Find items for a request and list them (or show the card when only one fits)."""
-        items = self._retriever.search(self._retriever.understand(text, category, brand))
-        return result_reply(self._store, items, detect_language(text))
+    def search(
+        self, text: str, category: str | None = None, brand: str | None = None, focus: str | None = None
+    ) -> Reply:
+        """Find items for a request with its constraints and list them (or show the card when only one fits); a
+        question about the item in focus ("这个面膜孕妇能用吗") is answered about it instead."""
+        language = detect_language(text)
+        if focus and ABOUT_FOCUS.search(text) and QUESTION.search(text):
+            return self._kbqa.ask(text, language, focus, [], category=category)
+        return self._lists.search(text, language, category, brand)
+
+    @bounded
+    def refine(self, text: str, listed: list[str], focus: str | None = None, search_state: object = None) -> Reply:
+        """Narrow the list shown ("the red ones", "有XL的吗", "under $20", "not Maybelline", "cheaper ones?")."""
+        return self._lists.refine(text, detect_language(text), listed, focus, SearchState.from_slot(search_state))
+
+    @bounded
+    def more(self, text: str, listed: list[str], search_state: object = None) -> Reply:
+        """The next page of the same search ("show me more", "换一批")."""
+        return self._lists.more(detect_language(text), listed, SearchState.from_slot(search_state))
+
+    @bounded
+    def compare(self, text: str, listed: list[str], focus: str | None = None) -> Reply:
+        """Cheapest, most expensive, "which is cheaper, the first or the third?", "sort by price"."""
+        return self._comparer.reply(text, detect_language(text), listed, focus)
+
+    @bounded
+    def explain(
+        self, text: str, focus: str | None, listed: list[str], needs: dict[str, list[str]] | None = None
+    ) -> Reply:
+        """Why an item was recommended, or why it is good for a need the message names."""
+        return self._explainer.reply(text, detect_language(text), focus, listed, needs)
 
     @bounded
     def recommend(self, text: str) -> Reply:
         """Items for the user's situation along scenario → problem → POI → value → item, the path as reason."""
-        return self._recommender.reply(text, detect_language(text))
+        reply = self._recommender.reply(text, detect_language(text))
+        if reply.listed_items is not None:
+            reply.search_state = {}  # a recommended list is not a search: "show me more" has no next page
+        return reply
 
     @bounded
     def faq(self, text: str, focus: str | None = None) -> Reply:

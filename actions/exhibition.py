@@ -137,23 +137,6 @@ def card_reply(store: GraphStore, item_id: str, language: str, listed: list[str]
     )
 
 
-def result_reply(store: GraphStore, items: list[ItemSummary], language: str) -> Reply:
-    """Found items as a numbered list with a carousel; the card when only one fits; "nothing found" for none."""
-    if not items:
-        return Reply(say("nothing_found", language), listed_items=[])
-    ids = [item.id for item in items]
-    if len(items) == 1:
-        return card_reply(store, ids[0], language, listed=ids)
-    return Reply(
-        result_list(items, language),
-        listed_items=ids,
-        item_in_focus=None,
-        property_in_focus="",
-        payload={"type": "item_list", "items": ids},
-        carousel=carousel(items, language),
-    )
-
-
 def chosen_index(store: GraphStore, text: str, listed: list[str], ordinal: str | None = None) -> int | None:
     """The position of the listed item the user points at: by the NLU ordinal, an ordinal in the text, or the
     item's name or attribute; None when nothing points at exactly one."""

@@ -87,14 +87,22 @@ RETURN i.id AS id, i.title AS title, coalesce(i.ner_entities, []) AS ner_entitie
        [(i)-[:{IN_CATEGORY}]->(c:{CATEGORY}) | [c.name_zh, c.name_en] + coalesce(c.aliases_zh, [])
           + coalesce(c.aliases_en, [])] AS categories,
        [(i)-[:{OF_BRAND}]->(b:{BRAND}) | [b.name, b.name_zh] + coalesce(b.aliases, [])] AS brands,
-       [(i)-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE}) | [v.value, v.name_zh, v.name_en]] AS values"""
+       [(i)-[:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE}) | [v.value, v.name_zh, v.name_en]] AS values,
+       [(i)-[:{OF_BRAND}]->(b:{BRAND}) | b.id][0] AS brand_id, i.price AS price, i.currency AS currency"""
+
+# Every name of every property value: what a shopper may ask the items to be ("red", "XL", "草莓")
+VALUE_NAMES = f"""
+MATCH (v:{PROPERTY_VALUE})
+UNWIND [v.value, v.name_zh, v.name_en] AS name
+WITH DISTINCT name WHERE name IS NOT NULL
+RETURN name ORDER BY name"""
 
 ITEM_SUMMARIES = f"""
 UNWIND $ids AS item_id
 MATCH (i:{ITEM} {{id: item_id}})
 OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
 OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
-RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, c.id AS category,
+RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.currency AS currency, c.id AS category,
        c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh,
        COLLECT {{ MATCH (i)-[h:{HAS_IMAGE}]->(img:{IMAGE}) RETURN img.path ORDER BY coalesce(h.score, 1.0) DESC }}[0]
          AS image"""
@@ -103,7 +111,7 @@ ITEM_CARD = f"""
 MATCH (i:{ITEM} {{id: $id}})
 OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
 OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
-RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.source AS source,
+RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.currency AS currency, i.source AS source,
        c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,
        b.name AS brand, b.name_zh AS brand_zh,
        [(i)-[r:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})-[:{OF_PROPERTY}]->(p:{PROPERTY}) |
@@ -175,11 +183,11 @@ RETURN i.title AS title,
        [(i)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS images,
        CASE WHEN v IS NULL THEN null ELSE {{value: v.value, name_en: v.name_en}} END AS value,
        [(v)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS value_images,
-       CASE WHEN o IS NULL THEN null ELSE {{name_zh: o.name_zh, name_en: o.name_en}} END AS poi,
+       CASE WHEN o IS NULL THEN null ELSE {{id: o.id, name_zh: o.name_zh, name_en: o.name_en}} END AS poi,
        [(o)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS poi_images,
-       CASE WHEN p IS NULL THEN null ELSE {{name_zh: p.name_zh, name_en: p.name_en}} END AS problem,
+       CASE WHEN p IS NULL THEN null ELSE {{id: p.id, name_zh: p.name_zh, name_en: p.name_en}} END AS problem,
        [(p)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS problem_images,
-       CASE WHEN s IS NULL THEN null ELSE {{name_zh: s.name_zh, name_en: s.name_en}} END AS scenario,
+       CASE WHEN s IS NULL THEN null ELSE {{id: s.id, name_zh: s.name_zh, name_en: s.name_en}} END AS scenario,
        [(s)-[h:{HAS_IMAGE}]->(img:{IMAGE}) | {{path: img.path, score: h.score}}] AS scenario_images"""
 
 
@@ -207,6 +215,7 @@ class ItemSummary:
     brand: str | None
     brand_zh: str | None
     image: str | None = None  # the best-scored linked image
+    currency: str | None = None  # ISO 4217 code of the price (the catalog's default: CNY)
 
 
 @dataclass(frozen=True)
@@ -262,6 +271,10 @@ class GraphStore(Protocol):
 
     def entity_names(self) -> list[dict[str, Any]]:
         """Label, id and names of categories, properties, brands, scenarios, problems and curated POIs."""
+        ...
+
+    def value_names(self) -> list[str]:
+        """Every name of every property value."""
         ...
 
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
@@ -348,6 +361,10 @@ class Neo4jGraphStore:
     def entity_names(self) -> list[dict[str, Any]]:
         """Names and aliases of categories, properties, brands, scenarios, problems and curated POIs."""
         return self._run(ENTITY_NAMES)
+
+    def value_names(self) -> list[str]:
+        """Every name of every property value (value, Chinese and English names)."""
+        return [row["name"] for row in self._run(VALUE_NAMES)]
 
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
         """Ids of the items in a category and/or of a brand."""

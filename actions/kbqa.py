@@ -15,7 +15,7 @@ from actions.media import media_url
 from actions.messages import say
 from actions.ordinals import ordinal_index
 from actions.reply import Reply
-from actions.retrieval import ItemRetriever
+from actions.retrieval import ItemRetriever, content_words
 
 # "what about the second one?", "how about the red one", "and the third?", "那第二个呢", "第三款呢"
 FOLLOW_UP = re.compile(r"呢|\b(?:what|how) about\b|^\s*and\b", re.IGNORECASE)
@@ -95,7 +95,9 @@ class PropertyAnswerer:
             found = self._faq.match(text, language)
             if found and found.confident:
                 return faq_reply(found, language, item_id)
-            return Reply(say("which_property", language), item_in_focus=item_id)
+            if not content_words(text):
+                return Reply(say("which_property", language), item_in_focus=item_id)
+            return self._not_in_graph(item_id, language)
         return self.property_reply(text, item_id, property_id, language)
 
     def property_reply(self, text: str, item_id: str, property_id: str, language: str) -> Reply:
@@ -125,6 +127,17 @@ class PropertyAnswerer:
             item_in_focus=item_id,
             property_in_focus=property_id,
             payload=payload,
+        )
+
+    def _not_in_graph(self, item_id: str, language: str) -> Reply:
+        """An honest "the graph has nothing on that" about the item, offering the host."""
+        card = self._store.item_card(item_id)
+        if card is None:
+            return Reply(say("which_item", language), item_in_focus=None)
+        return Reply(
+            say("not_in_graph", language, title=short_title(card.summary.title)),
+            item_in_focus=item_id,
+            payload={"type": "not_in_graph", "item": item_id},
         )
 
     def _item_for_question(self, text: str, focus: str | None, listed: list[str], category: str | None) -> str | None:

@@ -177,7 +177,7 @@ class InMemoryGraphStore:
 
     def _names(self, label: str, node_id: str | None) -> dict[str, Any] | None:
         node = self._named[label].get(node_id) if node_id is not None else None
-        return {"name_zh": node["name_zh"], "name_en": node["name_en"]} if node else None
+        return {"id": node_id, "name_zh": node["name_zh"], "name_en": node["name_en"]} if node else None
 
     def _values_of(self, item_id: str) -> list[tuple[int, dict[str, Any]]]:
         """(position, value node) of an item, in catalog order."""
@@ -275,6 +275,11 @@ class InMemoryGraphStore:
             for node_id, node in self._named[label].items()
         ]
 
+    def value_names(self) -> list[str]:
+        """Every name of every property value (value, Chinese and English names)."""
+        names = (name for v in self._values.values() for name in (v["value"], v.get("name_zh"), v.get("name_en")))
+        return sorted({name for name in names if name})
+
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
         """Ids of the items in a category and/or of a brand, in id order."""
         return sorted(
@@ -353,6 +358,9 @@ class InMemoryGraphStore:
                     "categories": [[category["name_zh"], category["name_en"], *_aliases(category)]],
                     "brands": [[brand["name"], brand["name_zh"], *brand["aliases"]]] if brand else [],
                     "values": [[v["value"], v.get("name_zh"), v.get("name_en")] for _, v in self._values_of(item_id)],
+                    "brand_id": item["brand"] or None,
+                    "price": item.get("price"),
+                    "currency": item.get("currency"),
                 }
             )
         return profiles
@@ -377,6 +385,7 @@ class InMemoryGraphStore:
             brand=brand["name"] if brand else None,
             brand_zh=brand["name_zh"] if brand else None,
             image=images[0]["path"] if images else None,
+            currency=item.get("currency"),
         )
 
     def item_card(self, item_id: str) -> ItemCard | None:
@@ -398,7 +407,7 @@ class InMemoryGraphStore:
                 }
             )
         pois = [
-            {**self._names(POI, poi), "id": poi, "inferred": True, "predicted": False, "source": RULE_SOURCE,
+            {**(self._names(POI, poi) or {}), "id": poi, "inferred": True, "predicted": False, "source": RULE_SOURCE,
              "score": score}
             for poi, score in self._item_pois[item_id].items()
         ]  # fmt: skip
@@ -412,7 +421,8 @@ class InMemoryGraphStore:
         for poi in self._item_pois[item_id]:
             for problem in self._needed_by.get(poi, []):
                 for scenario in self._caused_by.get(problem, []):
-                    names = self._names(SCENARIO, scenario)
+                    names = dict(self._names(SCENARIO, scenario) or {})
+                    names.pop("id", None)
                     if names not in found:
                         found.append(names)
         return found[:MAX_SCENARIOS]

@@ -117,6 +117,91 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'Could you tell me a bit about your situation? E.g. "I stay up late and my skin looks dull, what '
         'should I buy?"',
     },
+    # Constraints, narrowing and paging (actions/listing.py)
+    "applied_constraints": {"zh": "按您的要求（{constraints}）：", "en": "With what you asked for ({constraints}):"},
+    "nothing_fits": {
+        "zh": "抱歉，没有同时符合这些条件的商品：{constraints}。可以去掉一个条件再试试。",
+        "en": "Sorry, no item here meets all of these: {constraints}. Try dropping one of them.",
+    },
+    "which_constraint": {
+        "zh": "想按什么筛选呢？可以说颜色、尺码、口味、品牌或价格，比如“100元以下的”。",
+        "en": 'How should I narrow them down? Name a colour, size, flavour, brand or price, e.g. "under ¥100".',
+    },
+    "more_hint": {"zh": "还有{left}件，说“换一批”看更多。", "en": 'There are {left} more: say "show me more".'},
+    "no_more": {
+        "zh": "符合条件的商品都给您看过了，可以换个条件再找找。",
+        "en": "That's every item I found for this. Try another request or other conditions.",
+    },
+    "not_term": {"zh": "不要{term}", "en": "not {term}"},
+    "price_between": {"zh": "{low}到{high}", "en": "between {low} and {high}"},
+    "price_at_most": {"zh": "{price}以内", "en": "at most {price}"},
+    "price_at_least": {"zh": "{price}以上", "en": "at least {price}"},
+    # Comparisons and sorting (actions/comparison.py)
+    "cheapest_answer": {
+        "zh": "最便宜的是第{number}个「{title}」，{price}。",
+        "en": 'The cheapest is no. {number}, "{title}", at {price}.',
+    },
+    "dearest_answer": {
+        "zh": "最贵的是第{number}个「{title}」，{price}。",
+        "en": 'The most expensive is no. {number}, "{title}", at {price}.',
+    },
+    "only_priced_answer": {
+        "zh": "只有第{number}个「{title}」有价格：{price}，其他的目录里没有标价。",
+        "en": 'Only no. {number}, "{title}", has a price: {price}. The catalog has no price for the others.',
+    },
+    "price_tie": {"zh": "（有{count}件同价）", "en": " ({count} items share that price)"},
+    "other_currency": {
+        "zh": "（另有{count}件以其他币种标价，没有放在一起比较。）",
+        "en": " ({count} priced in another currency than {currency} were not compared.)",
+    },
+    "no_prices": {
+        "zh": "抱歉，这些商品在目录里都没有标价，没法比较价格。",
+        "en": "Sorry, the catalog has no prices for these items, so I can't compare their prices.",
+    },
+    "no_sales_data": {
+        "zh": "抱歉，知识图谱里没有销量和评价数据，我没法说哪个卖得最好。可以按价格比较，比如“哪个最便宜”。",
+        "en": "Sorry, the knowledge graph holds no sales or rating figures, so I can't tell which sells best. "
+        'I can compare prices: "which one is the cheapest?"',
+    },
+    "which_comparison": {
+        "zh": "想怎么比较呢？比如“哪个最便宜”“第一个和第三个哪个便宜”“按价格排序”。",
+        "en": 'How should I compare them? E.g. "which is the cheapest?", "which is cheaper, the first or the third?" '
+        'or "sort them by price".',
+    },
+    "sorted_asc": {"zh": "按价格从低到高：", "en": "By price, lowest first:"},
+    "sorted_desc": {"zh": "按价格从高到低：", "en": "By price, highest first:"},
+    "cannot_compare_property": {
+        "zh": "抱歉，这些商品的{name}在图谱里没有可比较的数值。",
+        "en": "Sorry, the graph has no comparable amounts of {name} for these items.",
+    },
+    "most_property_answer": {
+        "zh": "{name}最多的是第{number}个「{title}」：{amount}。",
+        "en": 'No. {number}, "{title}", has the most {name}: {amount}.',
+    },
+    "property_missing_for": {
+        "zh": "（有{count}件在图谱里没有{name}的数值。）",
+        "en": " ({count} of them have no {name} in the graph.)",
+    },
+    # Why (actions/explanation.py)
+    "why_path": {
+        "zh": "推荐「{title}」的理由：{path}。它的“{value}”正好满足“{poi}”的需要。",
+        "en": 'Why "{title}": {path}. Its "{value}" meets the need "{poi}".',
+    },
+    "why_no_path": {
+        "zh": "「{title}」是按您说的词找到的；图谱里还没有它满足哪种需要的记录。",
+        "en": '"{title}" was found by the words you used; the graph does not yet say which need it meets.',
+    },
+    "why_not_linked": {
+        "zh": "图谱里没有「{title}」和“{need}”相关的记录，我不能说它适合。可以问我“{need}用什么好”。",
+        "en": 'The graph does not link "{title}" to "{need}", so I can\'t say it helps with that. Ask me what '
+        'helps with "{need}" instead.',
+    },
+    # A question about the item in focus that the graph holds nothing on
+    "not_in_graph": {
+        "zh": "抱歉，图谱里没有「{title}」这方面的信息，我不能乱说。可以帮您转给主播确认。",
+        "en": 'Sorry, the graph has nothing on that for "{title}", and I won\'t guess. I can pass your question to '
+        "the host.",
+    },
     # Pictures: images ranked for a text by the cross-modal model
     "pictures_head": {"zh": "为您找到这些匹配的图片：", "en": "Here are the pictures that match best:"},
     "item_pictures_head": {"zh": "「{title}」的图片：", "en": 'Pictures of "{title}":'},

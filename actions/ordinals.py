@@ -39,3 +39,17 @@ def ordinal_index(text: str, count: int) -> int | None:
     if position is None or not 1 <= position <= count:
         return None
     return position - 1
+
+
+def ordinal_indices(text: str, count: int) -> list[int]:
+    """Every distinct position the text points at, in order ("the first or the third" -> [0, 2]; "第一个和第三个")."""
+    folded = text.casefold()
+    positions: list[int] = []
+    for match in _ZH.finditer(folded):
+        token = match.group(1) or match.group(2)
+        positions.append(int(token) if token.isdigit() else _ZH_DIGITS[token])
+    positions += [_EN[match.group(1)] for match in _WORD.finditer(folded)]
+    if _LAST.search(folded):
+        positions.append(count)
+    found = [p - 1 for p in dict.fromkeys(positions) if 1 <= p <= count]
+    return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from actions.entity_linking import NEED_KINDS, EntityLinker
+from actions.entity_linking import NEED_KINDS, EntityLinker, Mention
 from actions.exhibition import carousel, price_suffix, short_title
 from actions.graph_store import GraphStore, ItemSummary
 from actions.messages import say
@@ -43,6 +43,10 @@ class Recommender:
         self._store = store
         self._linker = linker or EntityLinker.from_store(store, NEED_KINDS)
 
+    def mentions(self, text: str) -> list[Mention]:
+        """The scenario, problem and POI names in a text."""
+        return self._linker.mentions(text)
+
     def needs(self, text: str) -> Needs:
         """Scenarios, problems and curated POIs named in the text."""
         mentions = self._linker.mentions(text)
@@ -78,7 +82,7 @@ class Recommender:
         )
 
 
-def _path_text(reason: dict[str, Any], language: str) -> str:
+def path_text(reason: dict[str, Any], language: str) -> str:
     """'熬夜 → 皮肤暗沉 → 美白提亮 → 烟酰胺' from one recommendation path."""
     steps = [
         reason.get(f"scenario_{language}") or reason.get("scenario_zh"),
@@ -96,7 +100,7 @@ def recommendation_list(recommendations: list[Recommendation], language: str) ->
         mark = say("predicted_mark", language) if rec.reason.get("predicted") else ""
         lines.append(
             f"{n}. {short_title(rec.item.title)}{price_suffix(rec.item.price, language)}\n"
-            + say("recommendation_reason", language, path=_path_text(rec.reason, language), mark=mark)
+            + say("recommendation_reason", language, path=path_text(rec.reason, language), mark=mark)
         )
     return "\n".join([say("recommendation_head", language), *lines, say("recommendation_tail", language)])
 

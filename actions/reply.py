@@ -21,3 +21,4 @@ class Reply:
     prompt: str = ""  # the line that carries the buttons when media come between
     video: str | None = None  # URL of an MP4
     property_in_focus: str | None = None  # the property last answered, "" to forget it
+    search_state: dict[str, Any] | None = None  # the search behind the list shown (actions/listing.py), {} to forget

@@ -36,6 +36,9 @@ class FaqOnlyStore:
     def faqs(self) -> list[dict[str, Any]]:
         return FAQS
 
+    def value_names(self) -> list[str]:
+        return []
+
 
 def assistant() -> ShoppingAssistant:
     answerer = FaqAnswerer(FAQS, on_text(bm25_scorer()), {"zh": THRESHOLD, "en": THRESHOLD})

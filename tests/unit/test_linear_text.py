@@ -18,11 +18,13 @@ from typing import Any
 
 import pytest
 
+from actions.comparison import quantity
+from actions.constraints import ConstraintParser, price_bound
 from actions.entity_linking import NEED_KINDS, EntityLinker
 from actions.kbqa import PRICE_WORDS, is_follow_up
 from actions.language import detect_language
 from actions.memory_store import InMemoryGraphStore, tokens
-from actions.ordinals import ordinal_index
+from actions.ordinals import ordinal_index, ordinal_indices
 from actions.pictures import about_focus, subject_text
 from actions.retrieval import content_words, is_model_number, lucene_query
 from kg_builder.faq.features import features
@@ -46,7 +48,11 @@ SERVER_ENTRY_POINTS = (
     "rasa_addons.socketio_channel",
 )
 # Calls of `re` with a pattern built at run time in those modules: (module, function, the pattern's source).
-DYNAMIC_PATTERNS = {("actions.entity_linking", "finditer", "re.escape(name)")}  # a literal name: linear
+DYNAMIC_PATTERNS = {  # each a literal (a name, a phrase, a value term) between fixed look-arounds: linear
+    ("actions.entity_linking", "finditer", "re.escape(name)"),
+    ("actions.constraints", "finditer", "re.escape(phrase)"),
+    ("actions.constraints", "search", "f'(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])'"),
+}
 
 
 def server_modules() -> list[str]:
@@ -90,9 +96,13 @@ PATTERNS = module_patterns()
 def test_the_servers_modules_with_patterns_are_the_known_ones() -> None:
     """A new module with patterns joins the scan below by itself; this list only says what is scanned."""
     assert server_modules() == [
+        "actions.assistant",
+        "actions.comparison",
+        "actions.constraints",
         "actions.entity_linking",
         "actions.kbqa",
         "actions.language",
+        "actions.listing",
         "actions.memory_store",
         "actions.ordinals",
         "actions.pictures",
@@ -129,11 +139,12 @@ def test_every_pattern_is_linear(pattern_name: str, pattern: re.Pattern[str], te
 
 
 @pytest.fixture(scope="module")
-def linkers() -> tuple[EntityLinker, EntityLinker]:
-    """The product and the needs linkers of the demo catalog (about 800 names each)."""
+def linkers() -> tuple[EntityLinker, EntityLinker, ConstraintParser]:
+    """The product and the needs linkers of the demo catalog (about 800 names each), and its constraint parser."""
     store = InMemoryGraphStore.from_catalog()
     content_words("口红")  # jieba loads its dictionary once, in this process, not in every child
-    return EntityLinker.from_store(store), EntityLinker.from_store(store, NEED_KINDS)
+    products = EntityLinker.from_store(store)
+    return products, EntityLinker.from_store(store, NEED_KINDS), ConstraintParser(products, store.value_names())
 
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
@@ -150,13 +161,17 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "lucene_query": lambda text, _: lucene_query(text[:JIEBA_CHARS]),
     "pictures.subject_text": lambda text, _: subject_text(text),
     "pictures.about_focus": lambda text, _: about_focus(text),
+    "constraints.parse": lambda text, linkers: linkers[2].parse(text),
+    "constraints.price_bound": lambda text, _: price_bound(text),
+    "ordinal_indices": lambda text, _: ordinal_indices(text, 5),
+    "comparison.quantity": lambda text, _: quantity(text),
 }
 
 
 @pytest.mark.parametrize("text_name", HOSTILE)
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_function_on_user_text_is_linear(
-    function: str, text_name: str, linkers: tuple[EntityLinker, EntityLinker]
+    function: str, text_name: str, linkers: tuple[EntityLinker, EntityLinker, ConstraintParser]
 ) -> None:
     assert finishes(lambda: FUNCTIONS[function](HOSTILE[text_name], linkers)), f"{function} on {text_name}"
 

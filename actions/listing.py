@@ -1,0 +1,203 @@
+"""Result lists that follow the shopper: a search with constraints ("a red T-shirt in XL under ¥100", "not
+Maybelline"), narrowing the list shown ("the red ones", "有XL的吗", "cheaper ones?") and paging through the rest
+("show me more", "换一批"). The conversation keeps the search (its words, entities and constraints) and how many
+results were shown in the `search_state` slot, so that each turn re-runs the same ranked search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from actions.constraints import ConstraintParser, Constraints, item_currency, item_matches
+from actions.exhibition import card_reply, carousel, join_values, result_list
+from actions.graph_store import GraphStore, ItemSummary
+from actions.limits import MAX_LISTED_ITEMS, MAX_VALUE_CHARS
+from actions.messages import say
+from actions.reply import Reply
+from actions.retrieval import MAX_RESULTS, ItemRetriever, distinct_titles
+
+POOL = 40  # ranked candidates a search keeps before its constraints filter them
+CHEAPER = re.compile(r"\bcheaper\b|\bless expensive\b|\blower price|更便宜|便宜(?:一)?点|便宜些|再便宜|实惠点", re.I)
+
+
+@dataclass(frozen=True)
+class SearchState:
+    """The search behind the list shown: its words, linked category and brand, constraints and how many of its
+    results were shown. `query` is None for a list that came from elsewhere (a recommendation)."""
+
+    query: str | None = None
+    category: str | None = None
+    brand: str | None = None
+    constraints: Constraints = field(default_factory=Constraints)
+    shown: int = 0
+
+    def as_slot(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "category": self.category,
+            "brand": self.brand,
+            "constraints": self.constraints.as_slot(),
+            "shown": self.shown,
+        }
+
+    @classmethod
+    def from_slot(cls, value: object) -> SearchState:
+        """Read back what as_slot wrote; anything malformed (the tracker is the client's) is dropped."""
+        if not isinstance(value, dict):
+            return cls()
+        shown = value.get("shown")
+        return cls(
+            query=_short(value.get("query")),
+            category=_short(value.get("category")),
+            brand=_short(value.get("brand")),
+            constraints=Constraints.from_slot(value.get("constraints")),
+            shown=shown if isinstance(shown, int) and 0 <= shown <= MAX_LISTED_ITEMS else 0,
+        )
+
+
+class ListNavigator:
+    """Searches with constraints, narrows the list shown and pages through the rest."""
+
+    def __init__(self, store: GraphStore, retriever: ItemRetriever, parser: ConstraintParser) -> None:
+        self._store = store
+        self._retriever = retriever
+        self._parser = parser
+        self._brand_names = {row["id"]: row["names"] for row in store.entity_names() if row["label"] == "Brand"}
+
+    def describe(self, constraints: Constraints, language: str) -> str:
+        """The constraints in words, brands by name."""
+        return describe(constraints, language, self._brand_names)
+
+    def search(self, text: str, language: str, category: str | None = None, brand: str | None = None) -> Reply:
+        """Items for a request, filtered by the constraints it states; the first page of them."""
+        parsed = self._parser.parse(text)
+        constraints = parsed.constraints
+        if brand and self._retriever.understand("", brand=brand).brand in constraints.excluded_brands:
+            brand = None
+        query = self._retriever.understand(parsed.rest, category, brand)
+        state = SearchState(parsed.rest.strip()[: MAX_VALUE_CHARS * 2], query.category, query.brand, constraints)
+        return self._page(state, language, start=0)
+
+    def refine(self, text: str, language: str, listed: list[str], focus: str | None, state: SearchState) -> Reply:
+        """The list shown, narrowed by this message's constraints on top of the conversation's ("the red ones",
+        "under $20", "not Maybelline"); "cheaper ones?" keeps the items cheaper than the one in focus (else than
+        the cheapest listed), cheapest first."""
+        constraints = state.constraints.merged(self._parser.parse(text).constraints)
+        cheaper = bool(CHEAPER.search(text))
+        if cheaper:
+            constraints = self._cheaper_than(constraints, focus, listed)
+            if constraints is None:
+                return Reply(say("no_prices", language))
+        if not constraints:
+            return Reply(say("which_constraint", language))
+        if state.query is None:  # a recommendation's list: narrow the items shown
+            items = self._filtered(listed, constraints)
+            return self._list_reply(items, language, SearchState(constraints=constraints), constraints, cheaper)
+        return self._page(replace(state, constraints=constraints), language, start=0, by_price=cheaper)
+
+    def more(self, language: str, listed: list[str], state: SearchState) -> Reply:
+        """The next page of the same search ("show me more", "换一批"); says so when everything was shown."""
+        if state.query is None:
+            return Reply(say("no_more" if listed else "which_item", language))
+        return self._page(state, language, start=state.shown or len(listed))
+
+    def _page(self, state: SearchState, language: str, start: int, by_price: bool = False) -> Reply:
+        found = self._results(state, by_price)
+        page = found[start : start + MAX_RESULTS]
+        if not page:
+            if start:
+                return Reply(say("no_more", language))
+            return Reply(nothing_found(self.describe(state.constraints, language), language), listed_items=[])
+        state = replace(state, shown=min(start + len(page), MAX_LISTED_ITEMS))
+        return self._list_reply(page, language, state, state.constraints, by_price, start=start, total=len(found))
+
+    def _results(self, state: SearchState, by_price: bool) -> list[ItemSummary]:
+        """Every result of the search that meets its constraints, best first (cheapest first when `by_price`)."""
+        query = self._retriever.understand(state.query or "", state.category, state.brand)
+        found = self._retriever.search(query, limit=POOL)
+        if state.constraints:
+            found = self._filtered([item.id for item in found], state.constraints)
+        if by_price:
+            found = sorted(found, key=lambda item: item.price if item.price is not None else float("inf"))
+        return found
+
+    def _filtered(self, ids: list[str], constraints: Constraints) -> list[ItemSummary]:
+        keep = {p["id"] for p in self._store.item_profiles(ids) if item_matches(constraints, p)}
+        return distinct_titles(self._store.summaries([item_id for item_id in ids if item_id in keep]))
+
+    def _cheaper_than(self, constraints: Constraints, focus: str | None, listed: list[str]) -> Constraints | None:
+        """A price bound below the item in focus's price (else the cheapest listed one's), in its currency."""
+        priced = [s for s in self._store.summaries([focus] if focus else listed) if s.price is not None]
+        if not priced:
+            return None
+        anchor = min(priced, key=lambda s: s.price or 0.0)
+        bound = (anchor.price or 0.0) - 0.01
+        return replace(constraints, min_price=None, max_price=bound, currency=item_currency(anchor.currency))
+
+    def _list_reply(
+        self,
+        items: list[ItemSummary],
+        language: str,
+        state: SearchState,
+        constraints: Constraints,
+        by_price: bool,
+        start: int = 0,
+        total: int | None = None,
+    ) -> Reply:
+        if not items:
+            return Reply(nothing_found(self.describe(constraints, language), language))
+        ids = [item.id for item in items]
+        slot = state.as_slot()
+        if len(items) == 1 and not start:
+            reply = card_reply(self._store, ids[0], language, listed=ids)
+            reply.search_state = slot
+            return reply
+        lines = result_list(items, language).split("\n")
+        if constraints:
+            lines.insert(0, say("applied_constraints", language, constraints=self.describe(constraints, language)))
+        if total is not None and total > start + len(items):  # before the closing "which one?"
+            lines.insert(-1, say("more_hint", language, left=total - start - len(items)))
+        payload: dict[str, Any] = {"type": "item_list", "items": ids}
+        if constraints:
+            payload["constraints"] = constraints.as_slot()
+        if by_price:
+            payload["sorted"] = "price_asc"
+        return Reply(
+            "\n".join(lines),
+            listed_items=ids,
+            item_in_focus=None,
+            property_in_focus="",
+            payload=payload,
+            carousel=carousel(items, language),
+            search_state=slot,
+        )
+
+
+def describe(constraints: Constraints, language: str, brand_names: dict[str, list[str]] | None = None) -> str:
+    """'red, XL, not Maybelline, at most ¥100' / '红色、XL、不要美宝莲、¥100以内' (brands by their first name)."""
+    names = brand_names or {}
+    brand = {b: (names.get(b) or [b])[0] for b in (*constraints.brands, *constraints.excluded_brands)}
+    parts = [*constraints.values, *(brand[b] for b in constraints.brands)]
+    excluded = (*constraints.excluded_values, *(brand[b] for b in constraints.excluded_brands))
+    parts += [say("not_term", language, term=term) for term in excluded]
+    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}.get(constraints.currency or "", "")
+    if constraints.min_price is not None and constraints.max_price is not None:
+        parts.append(say("price_between", language, low=f"{symbol}{constraints.min_price:g}",
+                         high=f"{symbol}{constraints.max_price:g}"))  # fmt: skip
+    elif constraints.max_price is not None:
+        parts.append(say("price_at_most", language, price=f"{symbol}{constraints.max_price:g}"))
+    elif constraints.min_price is not None:
+        parts.append(say("price_at_least", language, price=f"{symbol}{constraints.min_price:g}"))
+    return join_values(parts, language)
+
+
+def nothing_found(described: str, language: str) -> str:
+    """Nothing fits: say which constraints were applied (in words), so the shopper can drop one."""
+    if not described:
+        return say("nothing_found", language)
+    return say("nothing_fits", language, constraints=described)
+
+
+def _short(value: object) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= MAX_VALUE_CHARS * 2 else None
