@@ -146,6 +146,16 @@ def test_property_values_and_names(store: GraphStore, curated: InMemoryGraphStor
     assert store.property_names("no-such-property") == (None, None)
 
 
+def test_value_names_and_the_profile_facts_that_constraints_read(
+    store: GraphStore, curated: InMemoryGraphStore
+) -> None:
+    names = set(store.value_names())
+    assert set(curated.value_names()) <= names and {"正红色", "classic red", "XL", "草莓"} <= names
+    (b05,) = store.item_profiles(["b05"])
+    assert (b05["brand_id"], b05["price"]) == ("maybelline", 89)
+    assert ["正红色", "正红色", "classic red"] in b05["values"] or ["正红色", None, "classic red"] in b05["values"]
+
+
 def test_entity_names_hold_every_curated_name_and_alias(store: GraphStore, curated: InMemoryGraphStore) -> None:
     rows = {(row["label"], row["id"]): row["names"] for row in store.entity_names()}
     for row in curated.entity_names():
@@ -207,8 +217,8 @@ def test_recommendations_follow_a_curated_path(store: GraphStore, curated: InMem
 def test_item_story_prefers_the_conversations_needs(store: GraphStore) -> None:
     story = store.item_story("b07", problems=["dull_skin"], scenarios=["stay_up_late"])
     assert story is not None and story["title"] == "瑞典有机l#a bruket 168棉花籽修护眼霜15ml抗氧化保湿去暗沉"
-    assert story["scenario"] == {"name_zh": "熬夜", "name_en": "staying up late"}
-    assert story["problem"] == {"name_zh": "皮肤暗沉", "name_en": "dull skin"}
+    assert story["scenario"] == {"id": "stay_up_late", "name_zh": "熬夜", "name_en": "staying up late"}
+    assert story["problem"] == {"id": "dull_skin", "name_zh": "皮肤暗沉", "name_en": "dull skin"}
     assert story["poi"]["name_en"] and story["value"]["value"]
     tropicana = store.item_story("s11")
     assert tropicana is not None and tropicana["title"].startswith("Tropicana Apple Juice")
