@@ -65,6 +65,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card_scenarios": {"zh": "适用场景：{scenarios}", "en": "Good for: {scenarios}"},
     "card_image": {"zh": "图片：{url}", "en": "Image: {url}"},
     "video_button": {"zh": "看短视频", "en": "Watch a short video"},
+    # Buttons as words to type, for `rasa shell` (actions.actions.button_hint)
+    "button_hint": {"zh": "（可以说{choices}）", "en": " (you can say {choices})"},
+    "button_choice": {"zh": "“{payload}”", "en": '"{payload}"'},
+    "button_title": {"zh": "：{title}", "en": ": {title}"},
     "video_offer": {"zh": "想看看它的短视频吗？", "en": "Would you like a short video of it?"},
     # KBQA: property and price questions
     "which_property": {
