@@ -132,17 +132,33 @@ def _log_turn(tracker: Tracker, action: str, started: float) -> None:
 # to `emit()` as keyword arguments and fails on it, and the shell only prints it.
 STRUCTURED_CHANNELS = ("rest",)
 # `rasa shell` prints an attachment as a string and fails on a dict (Rasa 3.6 console): it gets no carousel (the
-# numbered list is in the text) and the video's address as text.
+# numbered list is in the text) and the video's address as text. Its buttons would become a menu that takes the
+# next typed line, so it gets them as a hint in the text instead: what to say for each.
 TEXT_ONLY_CHANNELS = ("cmdline",)
+
+
+def button_hint(buttons: list[dict[str, str]]) -> str:
+    """'(you can say "Watch a short video")': the buttons as words to type, in the language of their payloads."""
+    language = detect_language(" ".join(button["payload"] for button in buttons))
+    choices = [
+        say("button_choice", language, payload=button["payload"])
+        + ("" if button["title"] == button["payload"] else say("button_title", language, title=button["title"]))
+        for button in buttons
+    ]
+    return say("button_hint", language, choices=say("list_separator", language).join(choices))
 
 
 def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = None) -> list[EventType]:
     structured = reply.payload if channel in STRUCTURED_CHANNELS else None
     text_only = channel in TEXT_ONLY_CHANNELS
+    buttons = [] if text_only else reply.buttons
+    hint = button_hint(reply.buttons) if text_only and reply.buttons else ""
     carousel = reply.carousel if not text_only else []
     media_follow = bool(carousel or reply.images or reply.video)
-    buttons_now = reply.buttons if reply.buttons and not media_follow else None
-    dispatcher.utter_message(text=reply.text, json_message=structured, buttons=buttons_now)
+    buttons_now = bool(reply.buttons) and not media_follow
+    first_buttons = buttons if buttons_now else None
+    text = reply.text + (hint if buttons_now else "")
+    dispatcher.utter_message(text=text, json_message=structured, buttons=first_buttons)
     if carousel:
         dispatcher.utter_message(
             attachment={"type": "template", "payload": {"template_type": "generic", "elements": carousel}}
@@ -154,7 +170,7 @@ def _send(dispatcher: CollectingDispatcher, reply: Reply, channel: str | None = 
     elif reply.video:
         dispatcher.utter_message(attachment={"type": "video", "payload": {"title": reply.text, "src": reply.video}})
     if reply.buttons and not buttons_now:  # widgets show buttons on the last message: they come after the media
-        dispatcher.utter_message(text=reply.prompt, buttons=reply.buttons)
+        dispatcher.utter_message(text=reply.prompt + hint, buttons=buttons)
     events: list[EventType] = []
     if reply.listed_items is not None:
         events.append(SlotSet("listed_items", reply.listed_items))

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 
 from actions.constraints import item_currency
 from actions.entity_linking import EntityLinker
-from actions.exhibition import carousel, price_suffix, result_list, short_title
+from actions.exhibition import carousel, result_list
 from actions.graph_store import GraphStore, ItemSummary
 from actions.language import pick
 from actions.messages import say
 from actions.ordinals import ordinal_indices
+from actions.prices import format_price
 from actions.reply import Reply
+from actions.titles import display_title
 
 CHEAPEST = re.compile(r"cheapest|lowest price|least expensive|most affordable|最便宜|价格最低|最实惠|最低价", re.I)
 PRICIEST = re.compile(r"most expensive|priciest|highest price|dearest|最贵|价格最高|最高价", re.I)
@@ -96,8 +98,8 @@ class Comparer:
             f"{key}_answer",
             language,
             number=listed.index(best.id) + 1,
-            title=short_title(best.title),
-            price=price_suffix(best.price, language).lstrip("，, "),
+            title=display_title(best, language, short=True),
+            price=format_price(best.price or 0.0, best.currency),
         )
         if len(ties) > 1:
             text += say("price_tie", language, count=len(ties))
@@ -143,7 +145,7 @@ class Comparer:
             "most_property_answer",
             language,
             number=listed.index(best_id) + 1,
-            title=short_title(best.title),
+            title=display_title(best, language, short=True),
             name=name,
             amount=f"{amounts[best_id].amount:g}{amounts[best_id].unit}",
         )

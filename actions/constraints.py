@@ -16,6 +16,7 @@ import jieba
 from actions.entity_linking import EntityLinker
 from actions.limits import MAX_VALUE_CHARS
 from actions.retrieval import STOPWORDS
+from kg_builder.catalog.records import DEFAULT_CURRENCY
 
 MAX_TERMS = 8  # value terms of one kind kept in a conversation
 _NUMBER = r"(\d{1,7}(?:\.\d{1,2})?)"
@@ -228,8 +229,8 @@ def item_matches(constraints: Constraints, profile: dict[str, Any]) -> bool:
 
 
 def item_currency(currency: object) -> str:
-    """An item's currency: the catalog's, CNY when it names none (the catalog's documented default)."""
-    return currency if isinstance(currency, str) and currency else "CNY"
+    """An item's currency: the catalog's, its documented default (CNY) when it names none."""
+    return currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY
 
 
 def _within(constraints: Constraints, price: object, currency: object) -> bool:

@@ -11,17 +11,13 @@ from actions.language import pick
 from actions.media import media_url
 from actions.messages import say
 from actions.ordinals import ordinal_index
+from actions.prices import format_price
 from actions.reply import Reply
 from actions.retrieval import content_words
+from actions.titles import display_title
 
-TITLE_CHARS = 48
 _ORDINAL_EN = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 MAX_CARD_POIS = 6  # curated and imported selling points first, then the best-scored predicted ones
-
-
-def short_title(title: str) -> str:
-    """A title cut to a readable length."""
-    return title if len(title) <= TITLE_CHARS else title[: TITLE_CHARS - 1] + "…"
 
 
 def join_values(values: list[str], language: str) -> str:
@@ -31,14 +27,19 @@ def join_values(values: list[str], language: str) -> str:
     return say("list_separator", language).join(values[:-1]) + say("list_last_separator", language) + values[-1]
 
 
-def price_suffix(price: float | None, language: str) -> str:
-    """'，¥99' / ', $99' after a title; '' without a price."""
-    return "" if price is None else say("price_suffix", language, price=price)
+def price_suffix(item: ItemSummary, language: str) -> str:
+    """'，¥99' / ', $99' after a title, in the item's currency; '' without a price."""
+    return "" if item.price is None else say("price_suffix", language, price=format_price(item.price, item.currency))
+
+
+def numbered_title(number: int, item: ItemSummary, language: str) -> str:
+    """'2. <the item's name>' as lists and cards show it."""
+    return f"{number}. {display_title(item, language, short=True)}"
 
 
 def result_list(items: list[ItemSummary], language: str) -> str:
     """A numbered list of found items and the question which one."""
-    lines = [f"{n}. {short_title(item.title)}{price_suffix(item.price, language)}" for n, item in enumerate(items, 1)]
+    lines = [numbered_title(n, item, language) + price_suffix(item, language) for n, item in enumerate(items, 1)]
     many = len(items) > 1
     head = say("result_head_many", language, count=len(items)) if many else say("result_head_one", language)
     tail = say("result_tail_many" if many else "result_tail_one", language)
@@ -49,8 +50,8 @@ def card_subtitle(item: ItemSummary, language: str) -> str:
     """Brand, category and price in one short line."""
     category = item.category_zh if language == "zh" else (item.category_en or item.category_zh)
     brand = item.brand_zh if language == "zh" and item.brand_zh else item.brand
-    parts = [part for part in (brand, category) if part]
-    return " · ".join(parts) + price_suffix(item.price, language).replace("，", " · ").replace(", ", " · ")
+    price = None if item.price is None else format_price(item.price, item.currency)
+    return " · ".join(part for part in (brand, category, price) if part)
 
 
 def pick_button(number: int, language: str) -> str:
@@ -68,7 +69,7 @@ def carousel(items: list[ItemSummary], language: str) -> list[dict[str, Any]]:
     cards = []
     for number, item in enumerate(items, 1):
         card: dict[str, Any] = {
-            "title": f"{number}. {short_title(item.title)}",
+            "title": numbered_title(number, item, language),
             "subtitle": card_subtitle(item, language),
             "buttons": [
                 {
@@ -89,7 +90,10 @@ def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) ->
     s = card.summary
     properties: dict[str, list[str]] = {}
     names: dict[str, str] = {}
+    key_values: dict[str, str] = {}  # the first English value of each property, for an English line of the title
     for prop in card.properties:
+        if prop["value_en"]:
+            key_values.setdefault(prop["property"], prop["value_en"])
         names[prop["property"]] = pick(language, prop["name_zh"], prop["name_en"])
         properties.setdefault(prop["property"], []).append(
             pick(language, prop["value_zh"], prop["value_en"]) or prop["value"]
@@ -100,13 +104,13 @@ def card_text(card: ItemCard, language: str, image_url: Callable[[str], str]) ->
         pick(language, poi["name_zh"], poi["name_en"]) + (mark if poi.get("predicted") else "")
         for poi in ranked[:MAX_CARD_POIS]
     ]
-    lines = [say("card_title", language, title=s.title)]
+    lines = [say("card_title", language, title=display_title(s, language, list(key_values.values())))]
     category = pick(language, s.category_zh, s.category_en)
     brand = pick(language, s.brand_zh, s.brand) if language == "zh" else (s.brand or "")
     lines.append(
         say("card_category", language, category=category)
         + (say("card_brand", language, brand=brand) if brand else "")
-        + (say("card_price", language, price=s.price) if s.price else "")
+        + (say("card_price", language, price=format_price(s.price, s.currency)) if s.price else "")
     )
     for prop_id, values in properties.items():
         lines.append(say("card_property", language, name=names[prop_id], values=join_values(values, language)))
@@ -157,7 +161,7 @@ def _by_name_or_attribute(store: GraphStore, text: str, listed: list[str]) -> in
     counts = []
     for item_id in listed:
         card = store.item_card(item_id)
-        fields = [card.summary.title] if card else []
+        fields = [card.summary.title, card.summary.title_zh or "", card.summary.title_en or ""] if card else []
         for prop in card.properties if card else []:
             fields += [str(prop.get(key) or "") for key in ("value", "value_zh", "value_en")]
         haystack = " ".join(fields).casefold()

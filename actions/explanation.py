@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from actions.exhibition import short_title
 from actions.graph_store import GraphStore
 from actions.language import pick
 from actions.messages import say
 from actions.ordinals import ordinal_index
 from actions.recommendation import Needs, Recommender, path_text
 from actions.reply import Reply
+from actions.titles import display_title
 
 
 class Explainer:
@@ -40,9 +40,10 @@ class Explainer:
         problems = asked.problems or ([] if asked else remembered.get("problems", []))
         scenarios = asked.scenarios or ([] if asked else remembered.get("scenarios", []))
         story = self._store.item_story(item_id, problems, scenarios)
-        if story is None:
+        summaries = self._store.summaries([item_id])
+        if story is None or not summaries:
             return Reply(say("which_item", language), item_in_focus=None)
-        title = short_title(story["title"])
+        title = display_title(summaries[0], language, short=True)
         payload: dict[str, Any] = {"type": "explanation", "item": item_id}
         if story["value"] is None or story["poi"] is None:
             return Reply(say("why_no_path", language, title=title), item_in_focus=item_id, payload=payload)

@@ -102,16 +102,18 @@ UNWIND $ids AS item_id
 MATCH (i:{ITEM} {{id: item_id}})
 OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
 OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
-RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.currency AS currency, c.id AS category,
+RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, c.id AS category,
        c.name_zh AS category_zh, c.name_en AS category_en, b.name AS brand, b.name_zh AS brand_zh,
        COLLECT {{ MATCH (i)-[h:{HAS_IMAGE}]->(img:{IMAGE}) RETURN img.path ORDER BY coalesce(h.score, 1.0) DESC }}[0]
-         AS image"""
+         AS image,
+       i.currency AS currency, i.title_zh AS title_zh, i.title_en AS title_en"""
 
 ITEM_CARD = f"""
 MATCH (i:{ITEM} {{id: $id}})
 OPTIONAL MATCH (i)-[:{IN_CATEGORY}]->(c:{CATEGORY})
 OPTIONAL MATCH (i)-[:{OF_BRAND}]->(b:{BRAND})
-RETURN i.id AS id, i.title AS title, i.lang AS lang, i.price AS price, i.currency AS currency, i.source AS source,
+RETURN i.id AS id, i.title AS title, i.title_zh AS title_zh, i.title_en AS title_en, i.lang AS lang,
+       i.price AS price, i.currency AS currency, i.source AS source,
        c.id AS category, c.name_zh AS category_zh, c.name_en AS category_en,
        b.name AS brand, b.name_zh AS brand_zh,
        [(i)-[r:{HAS_PROPERTY}]->(v:{PROPERTY_VALUE})-[:{OF_PROPERTY}]->(p:{PROPERTY}) |
@@ -215,7 +217,9 @@ class ItemSummary:
     brand: str | None
     brand_zh: str | None
     image: str | None = None  # the best-scored linked image
-    currency: str | None = None  # ISO 4217 code of the price (the catalog's default: CNY)
+    currency: str | None = None  # ISO 4217 code of the price (None: CNY, as the catalog's default)
+    title_zh: str | None = None  # the item's name in Chinese / English where the catalog gives one
+    title_en: str | None = None
 
 
 @dataclass(frozen=True)

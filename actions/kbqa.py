@@ -7,15 +7,17 @@ import re
 from typing import Any
 
 from actions.entity_linking import EntityLinker
-from actions.exhibition import join_values, short_title
+from actions.exhibition import join_values
 from actions.faq import FaqFallback, faq_reply
 from actions.graph_store import GraphStore, PropertyValue
 from actions.language import pick
 from actions.media import media_url
 from actions.messages import say
 from actions.ordinals import ordinal_index
+from actions.prices import format_price
 from actions.reply import Reply
 from actions.retrieval import ItemRetriever, content_words
+from actions.titles import display_title
 
 # "what about the second one?", "how about the red one", "and the third?", "那第二个呢", "第三款呢"
 FOLLOW_UP = re.compile(r"呢|\b(?:what|how) about\b|^\s*and\b", re.IGNORECASE)
@@ -32,22 +34,20 @@ def is_follow_up(text: str) -> bool:
 def property_answer(
     title: str, property_zh: str | None, property_en: str | None, values: list[PropertyValue], language: str
 ) -> str:
-    """A sentence that answers a property question, e.g. "这款T恤有S、M、L三个尺码。"."""
+    """A sentence that answers a property question about the item named `title`, e.g. "这款T恤有S、M、L三个尺码。"."""
     name = pick(language, property_zh, property_en)
     shown = [pick(language, v.value_zh, v.value_en) or v.value for v in values]
-    title = short_title(title)
     if len(shown) == 1:
         return say("property_answer_one", language, title=title, name=name, value=shown[0])
     values_text = join_values(shown, language)
     return say("property_answer_many", language, title=title, name=name, values=values_text, count=len(shown))
 
 
-def price_answer(title: str, price: float | None, language: str) -> str:
-    """The price of an item, or that the catalog has none."""
-    title = short_title(title)
+def price_answer(title: str, price: float | None, language: str, currency: str | None = None) -> str:
+    """The price of an item in its currency (None: the catalog's default), or that the catalog has none."""
     if price is None:
         return say("price_unknown", language, title=title)
-    return say("price_answer", language, title=title, price=price)
+    return say("price_answer", language, title=title, price=format_price(price, currency))
 
 
 def missing_value(
@@ -56,7 +56,6 @@ def missing_value(
     """The graph has no value of that property for the item: say so, then give the most similar FAQ (marked as
     such) when one is confident, else offer to pass the question to the host."""
     name = pick(language, property_zh, property_en)
-    title = short_title(title)
     if faq is None:
         return say("missing_value", language, title=title, name=name)
     return say("missing_value_faq", language, title=title, name=name, question=faq[0], answer=faq[1])
@@ -107,10 +106,11 @@ class PropertyAnswerer:
         if card is None:
             return Reply(say("which_item", language), item_in_focus=None)
         payload: dict[str, Any] = {"type": "property_answer", "item": item_id, "property": property_id}
+        title = display_title(card.summary, language, short=True)
         if property_id == PRICE:
             price = card.summary.price
-            payload["values"] = [] if price is None else [price]
-            text_out = price_answer(card.summary.title, price, language)
+            payload.update(values=[] if price is None else [price], currency=card.summary.currency)
+            text_out = price_answer(title, price, language, card.summary.currency)
             return Reply(text_out, item_in_focus=item_id, property_in_focus=property_id, payload=payload)
         values = self._store.property_values(item_id, property_id)
         name_zh, name_en = self._store.property_names(property_id)
@@ -118,11 +118,11 @@ class PropertyAnswerer:
             found = self._faq.match(text, language)
             faq = (found.question, found.answer) if found and found.confident else None
             payload.update(type="no_value", faq=found.id if faq and found else None)
-            text_out = missing_value(card.summary.title, name_zh, name_en, language, faq)
+            text_out = missing_value(title, name_zh, name_en, language, faq)
             return Reply(text_out, item_in_focus=item_id, property_in_focus=property_id, payload=payload)
         payload["values"] = [v.value for v in values]
         return Reply(
-            property_answer(card.summary.title, name_zh, name_en, values, language),
+            property_answer(title, name_zh, name_en, values, language),
             images=list(dict.fromkeys(media_url(path) for value in values for path in value.images)),
             item_in_focus=item_id,
             property_in_focus=property_id,
@@ -135,7 +135,7 @@ class PropertyAnswerer:
         if card is None:
             return Reply(say("which_item", language), item_in_focus=None)
         return Reply(
-            say("not_in_graph", language, title=short_title(card.summary.title)),
+            say("not_in_graph", language, title=display_title(card.summary, language, short=True)),
             item_in_focus=item_id,
             payload={"type": "not_in_graph", "item": item_id},
         )

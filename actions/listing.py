@@ -14,6 +14,7 @@ from actions.exhibition import card_reply, carousel, join_values, result_list
 from actions.graph_store import GraphStore, ItemSummary
 from actions.limits import MAX_LISTED_ITEMS, MAX_VALUE_CHARS
 from actions.messages import say
+from actions.prices import format_price
 from actions.reply import Reply
 from actions.retrieval import MAX_RESULTS, ItemRetriever, distinct_titles
 
@@ -181,14 +182,13 @@ def describe(constraints: Constraints, language: str, brand_names: dict[str, lis
     parts = [*constraints.values, *(brand[b] for b in constraints.brands)]
     excluded = (*constraints.excluded_values, *(brand[b] for b in constraints.excluded_brands))
     parts += [say("not_term", language, term=term) for term in excluded]
-    symbol = {"CNY": "¥", "USD": "$", "EUR": "€", "GBP": "£"}.get(constraints.currency or "", "")
-    if constraints.min_price is not None and constraints.max_price is not None:
-        parts.append(say("price_between", language, low=f"{symbol}{constraints.min_price:g}",
-                         high=f"{symbol}{constraints.max_price:g}"))  # fmt: skip
-    elif constraints.max_price is not None:
-        parts.append(say("price_at_most", language, price=f"{symbol}{constraints.max_price:g}"))
-    elif constraints.min_price is not None:
-        parts.append(say("price_at_least", language, price=f"{symbol}{constraints.min_price:g}"))
+    low, high = (_amount(price, constraints.currency) for price in (constraints.min_price, constraints.max_price))
+    if low and high:
+        parts.append(say("price_between", language, low=low, high=high))
+    elif high:
+        parts.append(say("price_at_most", language, price=high))
+    elif low:
+        parts.append(say("price_at_least", language, price=low))
     return join_values(parts, language)
 
 
@@ -197,6 +197,13 @@ def nothing_found(described: str, language: str) -> str:
     if not described:
         return say("nothing_found", language)
     return say("nothing_fits", language, constraints=described)
+
+
+def _amount(price: float | None, currency: str | None) -> str:
+    """A bound as the shopper said it: in its currency, or a bare number when they named none."""
+    if price is None:
+        return ""
+    return format_price(price, currency) if currency else f"{price:g}"
 
 
 def _short(value: object) -> str | None:

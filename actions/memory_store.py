@@ -385,7 +385,9 @@ class InMemoryGraphStore:
             brand=brand["name"] if brand else None,
             brand_zh=brand["name_zh"] if brand else None,
             image=images[0]["path"] if images else None,
-            currency=item.get("currency"),
+            currency=item["currency"],
+            title_zh=item["title_zh"],
+            title_en=item["title_en"],
         )
 
     def item_card(self, item_id: str) -> ItemCard | None:

@@ -48,7 +48,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": 'Which one would you like to see? Say "the second one", for example.',
     },
     "result_tail_one": {"zh": "想了解什么可以直接问我。", "en": "Ask me anything about it."},
-    "price_suffix": {"zh": "，¥{price:g}", "en": ", ${price:g}"},
+    "price_suffix": {"zh": "，{price}", "en": ", {price}"},  # prices: actions.prices.format_price
     "pick_button": {"zh": "看第{number}个", "en": "Show #{number}"},
     "pick_message": {"zh": "第{number}个", "en": "the {ordinal} one"},  # what a card's button says for the user
     "bad_choice": {
@@ -59,12 +59,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "card_title": {"zh": "【{title}】", "en": "【{title}】"},
     "card_category": {"zh": "品类：{category}", "en": "Category: {category}"},
     "card_brand": {"zh": "　品牌：{brand}", "en": " | Brand: {brand}"},
-    "card_price": {"zh": "　价格：¥{price:g}", "en": " | Price: ${price:g}"},
+    "card_price": {"zh": "　价格：{price}", "en": " | Price: {price}"},
     "card_property": {"zh": "· {name}：{values}", "en": "· {name}: {values}"},
     "card_selling_points": {"zh": "卖点：{pois}", "en": "Selling points: {pois}"},
     "card_scenarios": {"zh": "适用场景：{scenarios}", "en": "Good for: {scenarios}"},
     "card_image": {"zh": "图片：{url}", "en": "Image: {url}"},
     "video_button": {"zh": "看短视频", "en": "Watch a short video"},
+    # Buttons as words to type, for `rasa shell` (actions.actions.button_hint)
+    "button_hint": {"zh": "（可以说{choices}）", "en": " (you can say {choices})"},
+    "button_choice": {"zh": "“{payload}”", "en": '"{payload}"'},
+    "button_title": {"zh": "：{title}", "en": ": {title}"},
     "video_offer": {"zh": "想看看它的短视频吗？", "en": "Would you like a short video of it?"},
     # KBQA: property and price questions
     "which_property": {
@@ -76,7 +80,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "「{title}」的{name}有{values}，共{count}种。",
         "en": '"{title}" has {count} values for {name}: {values}.',
     },
-    "price_answer": {"zh": "「{title}」的价格是¥{price:g}。", "en": '"{title}" costs ${price:g}.'},
+    "price_answer": {"zh": "「{title}」的价格是{price}。", "en": '"{title}" costs {price}.'},
     "price_unknown": {
         "zh": "抱歉，图谱里还没有「{title}」的价格，我可以帮您转给主播。",
         "en": 'Sorry, the graph has no price for "{title}" yet. I can pass your question to the host.',
@@ -151,7 +155,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "price_tie": {"zh": "（有{count}件同价）", "en": " ({count} items share that price)"},
     "other_currency": {
-        "zh": "（另有{count}件以其他币种标价，没有放在一起比较。）",
+        "zh": "（另有{count}件不是以{currency}标价，没有放在一起比较。）",
         "en": " ({count} priced in another currency than {currency} were not compared.)",
     },
     "no_prices": {

@@ -18,6 +18,7 @@ from actions.messages import say
 from actions.ordinals import ordinal_index
 from actions.reply import Reply
 from actions.retrieval import content_words
+from actions.titles import display_title
 from kg_builder.crossmodal.image_search import RankedImage
 from kg_builder.crossmodal.text_query import QueryTowers
 
@@ -75,12 +76,12 @@ class PictureFinder:
             item_id = focus
         if item_id is None and not named:
             return Reply(say("which_item", language))
-        title = None
+        title = shown = None  # the item's title (the query that orders its pictures) and its name for the shopper
         if item_id is not None:
             card = self._store.item_card(item_id)
             if card is None:
                 return Reply(say("which_item", language), item_in_focus=None)
-            title = card.summary.title
+            title, shown = card.summary.title, display_title(card.summary, language)
         model = self._store.image_model()
         tower = self._towers.get(model.name) if model else None
         if model is None or tower is None or tower.dimensions != model.dimensions:
@@ -103,7 +104,7 @@ class PictureFinder:
             found = [
                 image for image in self._store.images_by_vector(vector, None, MAX_PICTURES) if image.score >= least
             ]
-        return pictures_reply(found, language, item_id, title)
+        return pictures_reply(found, language, item_id, shown)
 
 
 def pictures_reply(found: list[RankedImage], language: str, item_id: str | None, title: str | None) -> Reply:

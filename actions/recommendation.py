@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.entity_linking import NEED_KINDS, EntityLinker, Mention
-from actions.exhibition import carousel, price_suffix, short_title
+from actions.exhibition import carousel, numbered_title, price_suffix
 from actions.graph_store import GraphStore, ItemSummary
 from actions.messages import say
 from actions.reply import Reply
@@ -99,7 +99,7 @@ def recommendation_list(recommendations: list[Recommendation], language: str) ->
     for n, rec in enumerate(recommendations, 1):
         mark = say("predicted_mark", language) if rec.reason.get("predicted") else ""
         lines.append(
-            f"{n}. {short_title(rec.item.title)}{price_suffix(rec.item.price, language)}\n"
+            f"{numbered_title(n, rec.item, language)}{price_suffix(rec.item, language)}\n"
             + say("recommendation_reason", language, path=path_text(rec.reason, language), mark=mark)
         )
     return "\n".join([say("recommendation_head", language), *lines, say("recommendation_tail", language)])

@@ -28,6 +28,7 @@ from actions.media_cache import CacheBound, KeyedLocks, env_int, evict, touch
 from actions.messages import say
 from actions.ordinals import ordinal_index
 from actions.reply import Reply
+from actions.titles import display_title
 from kg_builder.images.detail_pages import font
 
 WIDTH, HEIGHT = 480, 640
@@ -178,9 +179,13 @@ class VideoMaker:
         self._render = renderer or render_video
 
     def scenes(self, item_id: str, language: str, needs: dict[str, list[str]] | None = None) -> list[Scene] | None:
+        """The scenes of an item's story, titled with its name in `language`; None for an unknown item."""
         needs = needs or {}
         story = self._store.item_story(item_id, needs.get("problems"), needs.get("scenarios"))
-        return item_scenes(story, language) if story else None
+        if story is None:
+            return None
+        summary = self._store.summaries([item_id])
+        return item_scenes({**story, "title": display_title(summary[0], language)} if summary else story, language)
 
     def video(
         self, item_id: str, language: str, needs: dict[str, list[str]] | None = None

@@ -35,12 +35,12 @@ from typing import Any
 
 import torch
 
+from kg_builder.catalog.photo_names import chinese_names
 from kg_builder.config import PATHS
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import (
     Pair,
     PhotoSplit,
-    chinese_names,
     in_chinese,
     ocr_pairs,
     product_photos,

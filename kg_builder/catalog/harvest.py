@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kg_builder.catalog.loader import Catalog, load_catalog
+from kg_builder.catalog.photo_names import CHINESE_NAMES, chinese_names
 from kg_builder.config import PATHS
 from kg_builder.sources import datasets
 from kg_builder.sources.attribute_titles import read_attribute_titles
@@ -113,10 +114,13 @@ class Harvester:
         data_dir: Path,
         lexicon: list[tuple[str, str, str]],
         sources: HarvestSources = HarvestSources(),
+        names_zh: dict[str, str] | None = None,
     ) -> None:
+        """`names_zh`: Chinese names of products by item id (the grocery products' `title_zh`)."""
         self.data_dir = data_dir
         self.sources = sources
         self.lexicon = lexicon
+        self.names_zh = names_zh or {}
         catalog = _without_harvested(catalog)
         self.categories = NameIndex(catalog.rows["categories"], "name_zh", "name_en", "aliases_zh", "aliases_en")
         self.properties = NameIndex(catalog.rows["properties"], "id", "name_en", "aliases_en")
@@ -151,6 +155,8 @@ class Harvester:
             item = self._item(item_id, product.name, "en", [product.coarse_class], source)
             if item is None:
                 continue
+            if item_id in self.names_zh:
+                item["title_zh"] = self.names_zh[item_id]
             item["brand"] = self._brand(product.brand, source) if product.brand else None
             facts = [("net_content", product.volume), ("origin", product.country)]
             self._attributes(item, [(name, value) for name, value in facts if value], source)
@@ -239,11 +245,14 @@ def _strip_prefix(source: str) -> str:
 
 
 def harvest_catalog(data_dir: Path, catalog_dir: Path, lexicon_path: Path = VALUE_LEXICON) -> Harvest:
-    """Harvest the datasets under `data_dir` against the catalog in `catalog_dir` and write the files."""
+    """Harvest the datasets under `data_dir` against the catalog in `catalog_dir` and write the files (the Chinese
+    names of the photo products come from the catalog's CHINESE_NAMES file where it has one)."""
     if not data_dir.is_dir():
         raise FileNotFoundError(f"data folder not found: {data_dir}")
     catalog = load_catalog(catalog_dir)
-    harvest = Harvester(catalog, data_dir, read_value_lexicon(lexicon_path)).run()
+    names_file = catalog_dir / CHINESE_NAMES.name
+    names_zh = chinese_names(names_file) if names_file.is_file() else {}
+    harvest = Harvester(catalog, data_dir, read_value_lexicon(lexicon_path), names_zh=names_zh).run()
     write_harvest(harvest, catalog_dir)
     return harvest
 

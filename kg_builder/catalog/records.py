@@ -12,10 +12,12 @@ MAX_ID = 200
 DOMAINS = ("Beauty", "Clothing", "Snacks")
 LANGS = ("zh", "en")
 IMAGE_SUBJECT_KINDS = ("items", "pois", "problems", "scenarios", "property_values", "categories")
+DEFAULT_CURRENCY = "CNY"  # of a priced item that names no currency: every demo price is in yuan
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CURRENCY = re.compile(r"[A-Z]{3}")  # an ISO 4217 code
 
 
 class RecordInvalid(ValueError):
@@ -40,7 +42,7 @@ class Field:
 
     name: str
     required: bool = True
-    type: str = "text"  # text | id | number | list | lang | domain
+    type: str = "text"  # text | id | number | list | lang | domain | currency
     ref: str | None = None
 
 
@@ -90,10 +92,13 @@ KINDS: tuple[RecordKind, ...] = (
         (
             Field("id", type="id"),
             Field("title"),
+            Field("title_zh", False),
+            Field("title_en", False),
             Field("lang", type="lang"),
             Field("category", ref="categories"),
             Field("brand", False, ref="brands"),
             Field("price", False, "number"),
+            Field("currency", False, "currency"),
             Field("source"),
         ),
         doc="products",
@@ -218,6 +223,10 @@ def _convert(spec: Field, raw: Any) -> Any:
         raise RecordInvalid(f"field '{spec.name}' must be one of {', '.join(LANGS)}, got {text[:20]!r}")
     if spec.type == "domain" and text not in DOMAINS:
         raise RecordInvalid(f"field '{spec.name}' must be one of {', '.join(DOMAINS)}, got {text[:20]!r}")
+    if spec.type == "currency":
+        text = text.upper()
+        if not _CURRENCY.fullmatch(text):
+            raise RecordInvalid(f"field '{spec.name}' must be an ISO 4217 code such as CNY or USD, got {text[:20]!r}")
     return text
 
 
@@ -241,6 +250,8 @@ def validate(kind: RecordKind, raw: Any) -> dict[str, Any]:
         raise RecordInvalid(
             f"field 'subject_kind' must be one of {', '.join(IMAGE_SUBJECT_KINDS)}, got {row['subject_kind'][:30]!r}"
         )
+    if kind.name == "items" and row["price"] is not None:
+        row["currency"] = row["currency"] or DEFAULT_CURRENCY
     if kind.name == "satisfies" and row["score"] is not None and row["score"] > 1:
         raise RecordInvalid(f"field 'score' must be between 0 and 1, got {row['score']}")
     return row

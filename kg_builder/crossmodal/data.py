@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg_builder.config import PATHS
+from kg_builder.catalog.photo_names import CHINESE_NAMES
 from kg_builder.images.pipeline import piece_file
 from kg_builder.sources import datasets
 
 GROCERY_SOURCE = f"{datasets.provenance(datasets.GROCERY)} (MIT)"
 ABO_SOURCE = f"{datasets.provenance(datasets.ABO)} (CC BY 4.0)"
-CHINESE_NAMES = PATHS.catalog / "photo_products_zh.tsv"  # hand-written Chinese shop names of the photo products
 
 
 @dataclass(frozen=True)
@@ -109,12 +108,6 @@ def _first_value(listing: str) -> str:
 def product_photos(data_dir: Path) -> list[Product]:
     """Every product with real photos in the shared data."""
     return [p for p in grocery_products(data_dir) + abo_products(data_dir) if p.text and p.images]
-
-
-def chinese_names(path: Path = CHINESE_NAMES) -> dict[str, str]:
-    """Product key → Chinese shop name, from the TSV (`key`, `text_en`, `name_zh`; '#' lines are comments)."""
-    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    return {row["key"]: row["name_zh"] for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)}
 
 
 def in_chinese(pairs: Sequence[Pair], names: dict[str, str]) -> list[Pair]:

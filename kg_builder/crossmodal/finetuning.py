@@ -11,12 +11,12 @@ from pathlib import Path
 import torch
 from transformers import BertTokenizer
 
+from kg_builder.catalog.photo_names import chinese_names
 from kg_builder.config import PATHS
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.data import (
     Pair,
     PhotoSplit,
-    chinese_names,
     in_chinese,
     ocr_pairs,
     product_photos,

@@ -69,8 +69,8 @@ SET n.name = row.name, n.name_zh = row.name_zh, n.aliases = row.aliases, n.sourc
     "items": f"""
 UNWIND $rows AS row
 MERGE (i:{ITEM} {{id: row.id}})
-SET i.title = row.title, i.lang = row.lang, i.price = row.price, i.source = row.source,
-    i.search_text = row.search_text
+SET i.title = row.title, i.title_zh = row.title_zh, i.title_en = row.title_en, i.lang = row.lang,
+    i.price = row.price, i.currency = row.currency, i.source = row.source, i.search_text = row.search_text
 WITH i, row
 MATCH (c:{CATEGORY} {{id: row.category}})
 MERGE (i)-[:{IN_CATEGORY}]->(c)

@@ -45,15 +45,20 @@ def test_search_action_lists_items_and_sets_the_slot() -> None:
 
 @pytest.mark.parametrize("channel", ["rest", "socketio", "cmdline"])
 def test_the_shell_gets_no_attachment_it_cannot_print(channel: str) -> None:
-    """Rasa 3.6's console concatenates an attachment to a string: a dict (carousel, video) would end `rasa shell`."""
+    """Rasa 3.6's console concatenates an attachment to a string: a dict (carousel, video) would end `rasa shell`.
+    Its buttons would become a menu that takes the next typed line: it gets the words to type instead."""
     listed = call_action("action_search_items", "我想看看酸奶", channel=channel)
     video = call_action("action_make_video", "看短视频", {"item_in_focus": "s11"}, intent="ask_video", channel=channel)
+    card = call_action("action_choose_item", "第一个", {"listed_items": ["s11"]}, intent="choose_item", channel=channel)
     attachments = [m["attachment"] for m in listed["responses"] + video["responses"] if m.get("attachment")]
+    buttons = [m["buttons"] for m in card["responses"] if m.get("buttons")]
     if channel == "cmdline":
-        assert attachments == []
+        assert attachments == [] and buttons == []
         assert any((m.get("text") or "").endswith(".mp4") for m in video["responses"])
+        assert card["responses"][-1]["text"].endswith("（可以说“看短视频”）")
     else:
         assert {a["type"] for a in attachments} == {"template", "video"}
+        assert buttons == [[{"title": "看短视频", "payload": "看短视频"}]]
 
 
 def test_property_action_answers_with_a_sentence() -> None:

@@ -118,6 +118,7 @@ def test_its_price_and_a_value_the_graph_lacks(assistant: ShoppingAssistant) -> 
     )
     english = assistant.ask_property("how much is the first one?", focus=None, listed=listed)
     assert english.item_in_focus == listed[0] and english.payload["property"] == "price"
+    assert "$" not in english.text  # the catalog's yuan, whatever the language of the reply
     t_shirts = assistant.search("Do you have T-shirts?").listed_items
     lacking = next(n for n, item in enumerate(t_shirts) if not assistant._store.property_values(item, "size"))
     reply = assistant.ask_property(f"what sizes does number {lacking + 1} come in?", focus=None, listed=t_shirts)

@@ -76,6 +76,7 @@ def test_known_item_cards(store: GraphStore) -> None:
     assert card is not None
     s = card.summary
     assert (s.id, s.title, s.lang, s.price) == ("b02", "肌美精,立体浸透保湿面膜（弹力）,4片/盒", "zh", 59.0)
+    assert (s.currency, s.title_zh, s.title_en) == ("CNY", None, None)  # a price without a currency is in yuan
     assert (s.category, s.category_zh, s.category_en, s.brand, s.brand_zh) == (
         "facial_mask",
         "面膜",
@@ -125,7 +126,15 @@ def test_summaries_keep_the_order_of_the_ids(store: GraphStore) -> None:
     assert [s.id for s in summaries] == ["s11", "b02", "c04"]
     assert summaries[0].title == "Tropicana Apple Juice, not from concentrate, 1 l" and summaries[0].price == 3.2
     assert summaries[0].image == TROPICANA_IMAGE  # the curated image outranks linked ones
-    assert (summaries[2].category, summaries[2].price) == ("t_shirt", 12.8)
+    assert (summaries[2].category, summaries[2].price, summaries[2].currency) == ("t_shirt", 12.8, "CNY")
+    (juice,) = store.summaries(["grocery-bravo-apple-juice"])
+    assert (juice.title, juice.title_zh, juice.title_en, juice.price, juice.currency) == (
+        "Bravo Apple Juice",
+        "Bravo 苹果汁",
+        None,
+        None,
+        None,
+    )
     assert store.summaries([]) == []
 
 

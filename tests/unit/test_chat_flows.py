@@ -16,7 +16,9 @@ from kg_builder.faq.scoring import bm25_scorer
 from kg_builder.faq.store_ranker import on_text
 
 B02_TITLE = "肌美精,立体浸透保湿面膜（弹力）,4片/盒"
+B05_TITLE = "美国maybelline,美宝莲绝色持久哑光唇膏口红笔1.25g咬唇妆"
 B06_TITLE = "givenchy/纪梵希小羊皮口红高级定制303/306/325 大理石n25/14"
+B06_EN = f"Lipstick · Givenchy · 303 · long-lasting — {B06_TITLE}"  # no English name: a line from the graph
 LIPSTICKS = ["jie-82124", "b06", "b05", "ding-97385", "ding-6600"]  # "我想看看口红": ranked by the enhanced similarity
 
 
@@ -72,12 +74,15 @@ def test_a_search_that_fits_one_item_shows_its_card(assistant: ShoppingAssistant
 # --- choosing from a list ---
 
 
-@pytest.mark.parametrize("text", ["第二个", "the second one", "看第2个", "number 2", "2"])
-def test_pick_by_number(assistant: ShoppingAssistant, text: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [("第二个", B06_TITLE), ("the second one", B06_EN), ("看第2个", B06_TITLE), ("number 2", B06_EN), ("2", B06_EN)],
+)
+def test_pick_by_number(assistant: ShoppingAssistant, text: str, title: str) -> None:
     card = assistant.choose(text, LIPSTICKS)
     assert card.item_in_focus == "b06" and card.listed_items == LIPSTICKS
     assert card.payload == {"type": "item_card", "item": "b06", "title": B06_TITLE, "images": []}
-    assert card.text.split("\n")[0] == f"【{B06_TITLE}】"
+    assert card.text.split("\n")[0] == f"【{title}】"
 
 
 def test_pick_by_the_text_of_a_carousel_button(assistant: ShoppingAssistant) -> None:
@@ -120,7 +125,9 @@ def test_the_card_in_chinese_and_english(assistant: ShoppingAssistant) -> None:
     assert chinese.item_in_focus == "b02" and chinese.buttons == [{"title": "看短视频", "payload": "看短视频"}]
     assert chinese.prompt == "想看看它的短视频吗？"
     english = assistant.show_card("b02", "show it")
-    assert "Category: facial mask | Brand: 肌美精 | Price: $59" in english.text
+    # No English name: an English line from the graph (category, English key values) beside the original title.
+    assert english.text.split("\n")[0] == f"【Facial mask · dipotassium glycyrrhizinate · moisturizing — {B02_TITLE}】"
+    assert "Category: facial mask | Brand: 肌美精 | Price: ¥59" in english.text
     assert "· ingredient: dipotassium glycyrrhizinate and hyaluronic acid" in english.text
     assert "Good for: staying up late, air-conditioned rooms and dry autumn and winter" in english.text
 
@@ -164,7 +171,7 @@ def test_what_about_the_second_one_asks_the_same_property_again(assistant: Shopp
     english = assistant.choose("what about the second one?", listed, property_in_focus="sleeve_length")
     assert (
         english.text
-        == 'The sleeve length of "男士t恤长袖秋衣外,2017新款帅气薄款韩版潮搭配牛仔裤学生卫衣" is long sleeve.'
+        == 'The sleeve length of "T-shirt — 男士t恤长袖秋衣外,2017新款帅气薄款韩版潮搭配牛仔裤学生卫衣" is long sleeve.'
     )
     asked = assistant.ask_property("what about number 1?", None, listed, property_in_focus="sleeve_length")
     assert asked.item_in_focus == listed[0] and asked.payload["property"] == "sleeve_length"
@@ -176,9 +183,15 @@ def test_what_about_the_second_one_asks_the_same_property_again(assistant: Shopp
 def test_price_and_a_value_the_graph_lacks(assistant: ShoppingAssistant) -> None:
     price = assistant.ask_property("它的价格是多少", focus="b06", listed=LIPSTICKS)
     assert price.text == f"「{B06_TITLE}」的价格是¥340。"
-    assert price.payload == {"type": "property_answer", "item": "b06", "property": "price", "values": [340.0]}
+    assert price.payload == {
+        "type": "property_answer",
+        "item": "b06",
+        "property": "price",
+        "values": [340.0],
+        "currency": "CNY",
+    }
     english = assistant.ask_property("how much is the third one?", focus=None, listed=LIPSTICKS)
-    assert english.item_in_focus == "b05" and english.text.endswith("costs $89.")
+    assert english.item_in_focus == "b05" and english.text == f'"Lipstick · Maybelline — {B05_TITLE}" costs ¥89.'
     unknown = assistant.ask_property("how much is the first one?", focus=None, listed=LIPSTICKS)
     assert unknown.payload["values"] == [] and unknown.text.startswith("Sorry, the graph has no price for")
     t_shirts = assistant.search("Do you have T-shirts?").listed_items

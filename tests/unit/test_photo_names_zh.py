@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from kg_builder.crossmodal.data import CHINESE_NAMES, chinese_names, product_photos
+from kg_builder.catalog.photo_names import CHINESE_NAMES, chinese_names
+from kg_builder.crossmodal.data import product_photos
 from tests.conftest import SHARED_DATA
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

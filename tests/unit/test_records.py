@@ -17,6 +17,14 @@ def test_valid_row_is_cleaned() -> None:
     assert row["brand"] is None
 
 
+def test_a_price_has_a_currency_cny_unless_named() -> None:
+    assert validate(ITEMS, dict(GOOD_ITEM, price=39))["currency"] == "CNY"
+    assert validate(ITEMS, dict(GOOD_ITEM, price=25, currency=" sek "))["currency"] == "SEK"
+    assert validate(ITEMS, GOOD_ITEM)["currency"] is None  # no price, no currency
+    named = validate(ITEMS, dict(GOOD_ITEM, title_zh="一个标题", title_en="A title"))
+    assert (named["title_zh"], named["title_en"]) == ("一个标题", "A title")
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -26,6 +34,8 @@ def test_valid_row_is_cleaned() -> None:
         ({"price": "cheap"}, "field 'price' must be a number"),
         ({"price": -1}, "finite number >= 0"),
         ({"price": "nan"}, "finite number >= 0"),
+        ({"price": 5, "currency": "yuan"}, "field 'currency' must be an ISO 4217 code"),
+        ({"price": 5, "currency": "¥"}, "field 'currency' must be an ISO 4217 code"),
         ({"title": "x" * 5000}, "too long"),
         ({"id": "i" * 300}, "too long for an id"),
         ({"title": {"nested": 1}}, "must be text"),

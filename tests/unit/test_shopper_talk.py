@@ -197,3 +197,14 @@ def test_a_question_about_the_item_in_focus_is_not_a_new_search(assistant: Shopp
     reply = assistant.search(text, focus="b02")
     assert reply.listed_items is None and reply.item_in_focus == "b02"
     assert reply.payload == {"type": "not_in_graph", "item": "b02"}
+
+
+def test_prices_are_compared_within_one_currency(assistant: ShoppingAssistant) -> None:
+    mixed = ["b05", "c04", "c06"]  # ¥89 (Taobao), $12.8 and $25 (AliExpress)
+    english = assistant.compare("which is the cheapest?", mixed)
+    assert english.item_in_focus == "c04" and "at $12.8." in english.text
+    assert "(1 priced in another currency than USD were not compared.)" in english.text
+    chinese = assistant.compare("哪个最便宜", mixed)
+    assert "$12.8" in chinese.text and "¥" not in chinese.text.split("（")[0]  # the same symbol in both languages
+    in_dollars = assistant.refine("only those under $20", mixed, None, None)
+    assert in_dollars.listed_items == ["c04"]  # ¥89 is not under $20: another currency, never converted

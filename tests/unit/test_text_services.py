@@ -101,7 +101,8 @@ def test_property_answers_are_sentences_in_both_languages() -> None:
     assert zh == "「这款T恤」的尺码有S、M，共2种。"
     assert en == '"Yoga T-shirt" has 2 values for size: S and M.'
     assert price_answer("口红", 340, "zh") == "「口红」的价格是¥340。"
-    assert price_answer("Lipstick", 12.5, "en") == '"Lipstick" costs $12.5.'
+    assert price_answer("Lipstick", 12.5, "en") == '"Lipstick" costs ¥12.5.'  # no currency: the catalog's CNY
+    assert price_answer("Lipstick", 12.5, "zh", "USD") == "「Lipstick」的价格是$12.5。"
     assert "转给主播" in price_answer("口红", None, "zh")
 
 

@@ -36,6 +36,9 @@ class StoryStore:
     def item_story(self, item_id: str, problems: Any = None, scenarios: Any = None) -> dict[str, Any] | None:
         return None if item_id == "unknown" else {"title": f"item {item_id}", "images": []}
 
+    def summaries(self, ids: list[str]) -> list[Any]:
+        return []  # no summary: the scenes keep the story's title
+
 
 def writing_renderer(size: int = 100, calls: list[Path] | None = None) -> video.Renderer:
     """A renderer that writes `size` bytes to the path at once (and notes the path)."""
