@@ -52,9 +52,9 @@ _LATIN_WORD = re.compile(r"[a-z0-9]+")
 _CLAUSE_END = re.compile(r"[,，。.;；!！?？]|\bbut\b|但是|但", re.IGNORECASE)
 # Words that name a kind of value rather than a value: they never become a value term on their own
 _GENERIC = frozenset(
-    "colour color colours colors size sizes flavour flavor flavours flavors material style type price cheap cheaper "
-    "expensive skin hair good new one ones more other 颜色 尺码 尺寸 口味 味道 材质 款式 价格 便宜 更便宜 贵 其他 别的 "
-    "换 一批 更多 还有".split()
+    "no not non without any colour color colours colors size sizes flavour flavor flavours flavors material style "
+    "type price cheap cheaper expensive skin hair good new one ones more other 颜色 尺码 尺寸 口味 味道 材质 款式 "
+    "价格 便宜 更便宜 贵 其他 别的 换 一批 更多 还有".split()
 )
 # Shoppers' words for where an item comes from, looked for in its values and title
 _ORIGIN_TERMS = {"国产": "国产", "domestic": "国产", "made in china": "国产", "进口": "进口", "imported": "进口"}
@@ -213,19 +213,45 @@ def price_bound(text: str) -> tuple[Constraints, str]:
     return Constraints(), text
 
 
-def item_matches(constraints: Constraints, profile: dict[str, Any]) -> bool:
-    """Whether an item (an item_profiles row with brand_id, price and currency) meets every constraint; an item
-    without a price, or priced in another currency, does not meet a price bound."""
-    if constraints.brands and profile.get("brand_id") not in constraints.brands:
-        return False
-    if profile.get("brand_id") in constraints.excluded_brands:
-        return False
-    if constraints.has_price_bound and not _within(constraints, profile.get("price"), profile.get("currency")):
-        return False
+@dataclass(frozen=True)
+class Fit:
+    """How an item meets a query: `ruled_out` when its facts contradict it (an excluded brand or value, a price in
+    the bound's currency outside the bound); else `met` of the `asked` wanted things (values, the brand, the price
+    bound: an item without a price, or priced in another currency, does not meet a bound but is not ruled out)."""
+
+    ruled_out: bool
+    met: int
+    asked: int
+    unknown: int = 0  # asked things the graph cannot tell (a price bound on an item without a comparable price)
+
+    @property
+    def exact(self) -> bool:
+        return not self.ruled_out and self.met == self.asked
+
+
+def fit(constraints: Constraints, profile: dict[str, Any]) -> Fit:
+    """How an item (an item_profiles row with brand_id, price and currency) meets the constraints."""
     haystack = _haystack(profile)
-    return all(_contains(haystack, term) for term in constraints.values) and not any(
-        _contains(haystack, term) for term in constraints.excluded_values
+    brand = profile.get("brand_id")
+    price, currency = profile.get("price"), profile.get("currency")
+    comparable = _comparable(constraints, price, currency)
+    ruled_out = (
+        brand in constraints.excluded_brands
+        or any(_contains(haystack, term) for term in constraints.excluded_values)
+        or (comparable and not _within(constraints, price, currency))
     )
+    wanted = [_contains(haystack, term) for term in constraints.values]
+    if constraints.brands:
+        wanted.append(brand in constraints.brands)
+    if constraints.has_price_bound:
+        wanted.append(comparable and _within(constraints, price, currency))
+    unknown = int(constraints.has_price_bound and not comparable)
+    return Fit(ruled_out, sum(wanted), len(wanted), unknown)
+
+
+def item_matches(constraints: Constraints, profile: dict[str, Any]) -> bool:
+    """Whether an item meets every constraint."""
+    return fit(constraints, profile).exact
 
 
 def item_currency(currency: object) -> str:
@@ -233,10 +259,16 @@ def item_currency(currency: object) -> str:
     return currency if isinstance(currency, str) and currency else DEFAULT_CURRENCY
 
 
-def _within(constraints: Constraints, price: object, currency: object) -> bool:
-    if not isinstance(price, int | float):
+def _comparable(constraints: Constraints, price: object, currency: object) -> bool:
+    """An item's price can be held against the bound: it has one, in the bound's currency (or the bound names
+    none)."""
+    if not constraints.has_price_bound or not isinstance(price, int | float):
         return False
-    if constraints.currency and constraints.currency != item_currency(currency):
+    return constraints.currency is None or constraints.currency == item_currency(currency)
+
+
+def _within(constraints: Constraints, price: object, currency: object) -> bool:
+    if not isinstance(price, int | float) or not _comparable(constraints, price, currency):
         return False
     low, high = constraints.min_price, constraints.max_price
     return (low is None or price >= low) and (high is None or price <= high)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from actions.constraints import ConstraintParser, Constraints, item_currency, item_matches
+from actions.constraints import ConstraintParser, Constraints, fit, item_currency
 from actions.exhibition import card_reply, carousel, join_values, result_list
 from actions.graph_store import GraphStore, ItemSummary
 from actions.limits import MAX_LISTED_ITEMS, MAX_VALUE_CHARS
@@ -93,8 +93,9 @@ class ListNavigator:
         if not constraints:
             return Reply(say("which_constraint", language))
         if state.query is None:  # a recommendation's list: narrow the items shown
-            items = self._filtered(listed, constraints)
-            return self._list_reply(items, language, SearchState(constraints=constraints), constraints, cheaper)
+            items, exact = self._filtered(listed, constraints)
+            state = SearchState(constraints=constraints)
+            return self._list_reply(items, language, state, constraints, cheaper, exact=exact)
         return self._page(replace(state, constraints=constraints), language, start=0, by_price=cheaper)
 
     def more(self, language: str, listed: list[str], state: SearchState) -> Reply:
@@ -104,28 +105,42 @@ class ListNavigator:
         return self._page(state, language, start=state.shown or len(listed))
 
     def _page(self, state: SearchState, language: str, start: int, by_price: bool = False) -> Reply:
-        found = self._results(state, by_price)
+        found, exact = self._results(state, by_price)
         page = found[start : start + MAX_RESULTS]
         if not page:
             if start:
                 return Reply(say("no_more", language))
-            return Reply(nothing_found(self.describe(state.constraints, language), language), listed_items=[])
+            described = self.describe(state.constraints, language)
+            return Reply(nothing_found(described, language), listed_items=[], search_state=state.as_slot())
         state = replace(state, shown=min(start + len(page), MAX_LISTED_ITEMS))
-        return self._list_reply(page, language, state, state.constraints, by_price, start=start, total=len(found))
+        return self._list_reply(
+            page, language, state, state.constraints, by_price, start=start, total=len(found), exact=exact
+        )
 
-    def _results(self, state: SearchState, by_price: bool) -> list[ItemSummary]:
-        """Every result of the search that meets its constraints, best first (cheapest first when `by_price`)."""
+    def _results(self, state: SearchState, by_price: bool) -> tuple[list[ItemSummary], bool]:
+        """The results of the search, best first (cheapest first when `by_price`): those that meet all its
+        constraints, else the closest (see `_filtered`); and whether they meet all."""
         query = self._retriever.understand(state.query or "", state.category, state.brand)
-        found = self._retriever.search(query, limit=POOL)
+        found, exact = self._retriever.search(query, limit=POOL), True
         if state.constraints:
-            found = self._filtered([item.id for item in found], state.constraints)
+            found, exact = self._filtered([item.id for item in found], state.constraints)
         if by_price:
             found = sorted(found, key=lambda item: item.price if item.price is not None else float("inf"))
-        return found
+        return found, exact
 
-    def _filtered(self, ids: list[str], constraints: Constraints) -> list[ItemSummary]:
-        keep = {p["id"] for p in self._store.item_profiles(ids) if item_matches(constraints, p)}
-        return distinct_titles(self._store.summaries([item_id for item_id in ids if item_id in keep]))
+    def _filtered(self, ids: list[str], constraints: Constraints) -> tuple[list[ItemSummary], bool]:
+        """The items that meet every constraint, in the order of `ids`, and True; when none does, those that no
+        fact rules out and that meet the most of what was asked (at least one thing, or have no price to hold
+        against a bound), and False. Most harvested items have no price, so "red, under ¥150" still shows the red
+        ones, said to be the closest."""
+        fits = {p["id"]: fit(constraints, p) for p in self._store.item_profiles(ids)}
+        ranked = [item_id for item_id in ids if item_id in fits]
+        exact = [item_id for item_id in ranked if fits[item_id].exact]
+        if exact:
+            return distinct_titles(self._store.summaries(exact)), True
+        near = [i for i in ranked if not fits[i].ruled_out and (fits[i].met + fits[i].unknown or not fits[i].asked)]
+        near.sort(key=lambda i: (-fits[i].met, -fits[i].unknown))  # stable: the search's order among equals
+        return distinct_titles(self._store.summaries(near)), False
 
     def _cheaper_than(self, constraints: Constraints, focus: str | None, listed: list[str]) -> Constraints | None:
         """A price bound below the item in focus's price (else the cheapest listed one's), in its currency."""
@@ -145,23 +160,28 @@ class ListNavigator:
         by_price: bool,
         start: int = 0,
         total: int | None = None,
+        exact: bool = True,
     ) -> Reply:
         if not items:
             return Reply(nothing_found(self.describe(constraints, language), language))
         ids = [item.id for item in items]
         slot = state.as_slot()
-        if len(items) == 1 and not start:
+        if len(items) == 1 and not start and exact:
             reply = card_reply(self._store, ids[0], language, listed=ids)
             reply.search_state = slot
             return reply
         lines = result_list(items, language).split("\n")
         if constraints:
-            lines.insert(0, say("applied_constraints", language, constraints=self.describe(constraints, language)))
+            key = "applied_constraints" if exact else "closest_items"
+            lines.insert(0, say(key, language, constraints=self.describe(constraints, language)))
+            if not exact and constraints.has_price_bound:
+                lines.insert(1, say("unpriced_note", language))
         if total is not None and total > start + len(items):  # before the closing "which one?"
             lines.insert(-1, say("more_hint", language, left=total - start - len(items)))
         payload: dict[str, Any] = {"type": "item_list", "items": ids}
         if constraints:
             payload["constraints"] = constraints.as_slot()
+            payload["meets_all"] = exact
         if by_price:
             payload["sorted"] = "price_asc"
         return Reply(

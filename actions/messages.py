@@ -123,6 +123,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     # Constraints, narrowing and paging (actions/listing.py)
     "applied_constraints": {"zh": "按您的要求（{constraints}）：", "en": "With what you asked for ({constraints}):"},
+    "closest_items": {
+        "zh": "没有完全符合（{constraints}）的商品，这些最接近：",
+        "en": "Nothing meets all of ({constraints}); these come closest:",
+    },
+    "unpriced_note": {
+        "zh": "（很多商品目录里没有标价，没有标价的也列出来了。）",
+        "en": "(Many items have no listed price; those are listed too.)",
+    },
     "nothing_fits": {
         "zh": "抱歉，没有同时符合这些条件的商品：{constraints}。可以去掉一个条件再试试。",
         "en": "Sorry, no item here meets all of these: {constraints}. Try dropping one of them.",

@@ -108,8 +108,12 @@ def test_a_search_applies_its_constraints(assistant: ShoppingAssistant) -> None:
     not_maybelline = assistant.search("口红，不要美宝莲")
     assert not_maybelline.listed_items and "b05" not in not_maybelline.listed_items
     assert not_maybelline.text.startswith("按您的要求（不要")
-    nothing = assistant.search("I want a red T-shirt in size XL")
-    assert nothing.listed_items == [] and nothing.text.startswith("Sorry, no item here meets all of these: red")
+    closest = assistant.search("I want a red T-shirt in size XL")  # no red T-shirt: the XL ones, said so
+    assert closest.listed_items == ["c04", "c06"] and closest.text.startswith("Nothing meets all of (red and xl)")
+    assert closest.payload and closest.payload["meets_all"] is False
+    nothing = assistant.search("lipstick not Maybelline under ¥50")  # priced lipsticks: ¥89 (Maybelline) and ¥340
+    assert nothing.listed_items and "b05" not in nothing.listed_items and "b06" not in nothing.listed_items
+    assert say("unpriced_note", "en") in nothing.text
 
 
 def test_the_list_shown_narrows_and_pages(assistant: ShoppingAssistant) -> None:
