@@ -26,8 +26,8 @@ DESCENDING = re.compile(r"high(?:est)? to low|descending|从高到低|从贵到�
 SORT = re.compile(r"\bsort|\border\b|\brank|排序|排一下|排个序|从低到高|从便宜到贵|从高到低|从贵到便宜", re.I)
 # What the graph holds no figures for
 UNKNOWN_MEASURES = re.compile(
-    r"best[- ]?sell|most popular|popular|top[- ]rated|best[- ]rated|rating|reviews?|sales|sold|"
-    r"销量|卖得最好|卖得好|最火|最受欢迎|评价|好评|口碑|人气",
+    r"best[- ]?sell|sells?\b.{0,12}\b(?:best|most)|most popular|popular|top[- ]rated|best[- ]rated|rating|reviews?|"
+    r"sales|sold|销量|卖得最好|卖的最好|卖得好|卖的好|畅销|最火|最受欢迎|评价|好评|口碑|人气",
     re.I,
 )
 MORE = re.compile(r"\bmore\b|\bbigger\b|\blarger\b|\bheavier\b|\bmost\b|更多|多|更大|大|最", re.I)

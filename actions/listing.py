@@ -84,14 +84,15 @@ class ListNavigator:
         """The list shown, narrowed by this message's constraints on top of the conversation's ("the red ones",
         "under $20", "not Maybelline"); "cheaper ones?" keeps the items cheaper than the one in focus (else than
         the cheapest listed), cheapest first."""
-        constraints = state.constraints.merged(self._parser.parse(text).constraints)
+        asked = self._parser.parse(text).constraints
         cheaper = bool(CHEAPER.search(text))
+        if not asked and not cheaper:  # nothing the graph's values can narrow by ("只要大瓶装的")
+            return Reply(say("which_constraint", language))
+        constraints = state.constraints.merged(asked)
         if cheaper:
             constraints = self._cheaper_than(constraints, focus, listed)
             if constraints is None:
                 return Reply(say("no_prices", language))
-        if not constraints:
-            return Reply(say("which_constraint", language))
         if state.query is None:  # a recommendation's list: narrow the items shown
             items, exact = self._filtered(listed, constraints)
             state = SearchState(constraints=constraints)
@@ -171,9 +172,9 @@ class ListNavigator:
             reply.search_state = slot
             return reply
         lines = result_list(items, language).split("\n")
-        if constraints:
+        if constraints:  # the head says what the list meets instead of "I found 5 items"
             key = "applied_constraints" if exact else "closest_items"
-            lines.insert(0, say(key, language, constraints=self.describe(constraints, language)))
+            lines[0] = say(key, language, constraints=self.describe(constraints, language), count=len(items))
             if not exact and constraints.has_price_bound:
                 lines.insert(1, say("unpriced_note", language))
         if total is not None and total > start + len(items):  # before the closing "which one?"

@@ -122,10 +122,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         'should I buy?"',
     },
     # Constraints, narrowing and paging (actions/listing.py)
-    "applied_constraints": {"zh": "按您的要求（{constraints}）：", "en": "With what you asked for ({constraints}):"},
+    "applied_constraints": {
+        "zh": "按您的要求（{constraints}）找到{count}件：",
+        "en": "{count} items meet what you asked for ({constraints}):",
+    },
     "closest_items": {
-        "zh": "没有完全符合（{constraints}）的商品，这些最接近：",
-        "en": "Nothing meets all of ({constraints}); these come closest:",
+        "zh": "没有完全符合（{constraints}）的商品，这{count}件最接近：",
+        "en": "Nothing meets all of ({constraints}); these {count} come closest:",
     },
     "unpriced_note": {
         "zh": "（很多商品目录里没有标价，没有标价的也列出来了。）",
@@ -136,8 +139,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Sorry, no item here meets all of these: {constraints}. Try dropping one of them.",
     },
     "which_constraint": {
-        "zh": "想按什么筛选呢？可以说颜色、尺码、口味、品牌或价格，比如“100元以下的”。",
-        "en": 'How should I narrow them down? Name a colour, size, flavour, brand or price, e.g. "under ¥100".',
+        "zh": "抱歉，这个条件我在图谱里筛不了。可以按颜色、尺码、口味、品牌或价格筛，比如“100元以下的”。",
+        "en": "Sorry, I can't narrow the list by that from the graph. Name a colour, size, flavour, brand or price, "
+        'e.g. "under ¥100".',
     },
     "more_hint": {"zh": "还有{left}件，说“换一批”看更多。", "en": 'There are {left} more: say "show me more".'},
     "no_more": {

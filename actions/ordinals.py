@@ -51,5 +51,7 @@ def ordinal_indices(text: str, count: int) -> list[int]:
     positions += [_EN[match.group(1)] for match in _WORD.finditer(folded)]
     if _LAST.search(folded):
         positions.append(count)
+    if len(positions) < 2:  # "which is cheaper, 1 or 4?"
+        positions += [int(match.group(1)) for match in _NUMBER.finditer(folded)]
     found = [p - 1 for p in dict.fromkeys(positions) if 1 <= p <= count]
     return found

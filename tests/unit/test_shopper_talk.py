@@ -212,3 +212,19 @@ def test_prices_are_compared_within_one_currency(assistant: ShoppingAssistant) -
     assert "$12.8" in chinese.text and "¥" not in chinese.text.split("（")[0]  # the same symbol in both languages
     in_dollars = assistant.refine("only those under $20", mixed, None, None)
     assert in_dollars.listed_items == ["c04"]  # ¥89 is not under $20: another currency, never converted
+
+
+@pytest.mark.parametrize("text", ["which one sells the best", "哪个卖的最好", "哪款最畅销"])
+def test_sales_questions_in_other_words_are_answered_honestly(assistant: ShoppingAssistant, text: str) -> None:
+    assert assistant.compare(text, LIPSTICKS).text == say("no_sales_data", "zh" if text[0] == "哪" else "en")
+
+
+def test_bare_numbers_name_the_pair(assistant: ShoppingAssistant) -> None:
+    pair = assistant.compare("which is cheaper, 2 or 3?", LIPSTICKS)  # b06 ¥340, b05 ¥89
+    assert pair.item_in_focus == "b05" and pair.text.startswith("The cheapest is no. 3")
+
+
+def test_narrowing_by_something_the_graph_cannot_tell_says_so(assistant: ShoppingAssistant) -> None:
+    lipsticks = assistant.search("我想看看口红")
+    reply = assistant.refine("只要大瓶装的", LIPSTICKS, None, lipsticks.search_state)
+    assert reply.text == say("which_constraint", "zh") and reply.listed_items is None
