@@ -12,6 +12,7 @@ from typing import Any
 from actions.constraints import ConstraintParser, Constraints, fit, item_currency
 from actions.exhibition import card_reply, carousel, join_values, result_list
 from actions.graph_store import GraphStore, ItemSummary
+from actions.language import has_cjk
 from actions.limits import MAX_LISTED_ITEMS, MAX_VALUE_CHARS
 from actions.messages import say
 from actions.prices import format_price
@@ -197,9 +198,10 @@ class ListNavigator:
 
 
 def describe(constraints: Constraints, language: str, brand_names: dict[str, list[str]] | None = None) -> str:
-    """'red, XL, not Maybelline, at most ¥100' / '红色、XL、不要美宝莲、¥100以内' (brands by their first name)."""
+    """'red, XL, not Maybelline, at most ¥100' / '红色、XL、不要美宝莲、¥100以内' (a brand by its first name, in
+    Chinese its first Chinese one)."""
     names = brand_names or {}
-    brand = {b: (names.get(b) or [b])[0] for b in (*constraints.brands, *constraints.excluded_brands)}
+    brand = {b: _brand_name(names.get(b) or [b], language) for b in (*constraints.brands, *constraints.excluded_brands)}
     parts = [*constraints.values, *(brand[b] for b in constraints.brands)]
     excluded = (*constraints.excluded_values, *(brand[b] for b in constraints.excluded_brands))
     parts += [say("not_term", language, term=term) for term in excluded]
@@ -218,6 +220,11 @@ def nothing_found(described: str, language: str) -> str:
     if not described:
         return say("nothing_found", language)
     return say("nothing_fits", language, constraints=described)
+
+
+def _brand_name(names: list[str], language: str) -> str:
+    chinese = [name for name in names if has_cjk(name)] if language == "zh" else []
+    return (chinese or names)[0]
 
 
 def _amount(price: float | None, currency: str | None) -> str:
