@@ -172,9 +172,10 @@ class ConstraintParser:
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)
         found: list[tuple[str, int, int]] = []
         for phrase, canonical in _ORIGIN_TERMS.items():
-            for match in re.finditer(re.escape(phrase), folded):
-                found.append((canonical, match.start(), match.end()))
-                taken[match.start() : match.end()] = [True] * (match.end() - match.start())
+            start = folded.find(phrase)
+            if start != -1:
+                found.append((canonical, start, start + len(phrase)))
+                taken[start : start + len(phrase)] = [True] * len(phrase)
         for start, end in _spans(folded):
             word = folded[start:end]
             if any(taken[start:end]) or word in _GENERIC or word in STOPWORDS or not self._is_value(word):

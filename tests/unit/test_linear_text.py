@@ -48,9 +48,7 @@ SERVER_ENTRY_POINTS = (
     "rasa_addons.socketio_channel",
 )
 # Calls of `re` with a pattern built at run time in those modules: (module, function, the pattern's source).
-DYNAMIC_PATTERNS = {  # each a literal (a name, a phrase, a value term) between fixed look-arounds: linear
-    ("actions.entity_linking", "finditer", "re.escape(name)"),
-    ("actions.constraints", "finditer", "re.escape(phrase)"),
+DYNAMIC_PATTERNS = {  # a literal value term between fixed look-arounds: linear
     ("actions.constraints", "search", "f'(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])'"),
 }
 
