@@ -51,8 +51,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance
 def _graph(driver: Driver) -> tuple[list[Any], list[Any]]:
     nodes = driver.execute_query("MATCH (n) RETURN labels(n) AS labels, properties(n) AS props ORDER BY n.id").records
     links = driver.execute_query(
-        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS type, b.id AS b, properties(r) AS props "
-        "ORDER BY a, type, b"
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS type, b.id AS b, properties(r) AS props ORDER BY a, type, b"
     ).records
     return [(r["labels"], r["props"]) for r in nodes], [tuple(r.values()) for r in links]
 
