@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from kg_builder.config import PATHS, Neo4jSettings, connect
 NOISE_CNN = PATHS.models / "images" / "noise_cnn.pt"
 CROSSMODAL = PATHS.models / "crossmodal"
 PRETRAINING_EPOCHS = 10
+NEO4J_HOME = Path(os.environ.get("NEO4J_LOCAL_HOME") or PATHS.repo / ".neo4j")  # scripts/env.sh sets it
 
 Option = tuple[tuple[str, ...], dict[str, Any]]
 
@@ -44,19 +46,52 @@ def _graph() -> Iterator[tuple[Driver, str]]:
         yield driver, settings.database
 
 
+def _extraction(args: argparse.Namespace) -> Any:
+    """The learned stages' settings (None with --no-models); FileNotFoundError without the datasets."""
+    if args.no_models:
+        return None
+    from kg_builder.textual.stages import repository_settings
+
+    if not args.data.is_dir():
+        raise FileNotFoundError(f"datasets folder not found: {args.data} (use --data DIR or --no-models)")
+    return repository_settings(args.data, progress=not args.no_progress)
+
+
 def _build(args: argparse.Namespace) -> int:
+    if args.bulk:
+        return _bulk_build(args)
     from kg_builder.build import build_graph
 
     with _graph() as (driver, database):
-        extraction = None
-        if not args.no_models:
-            from kg_builder.textual.stages import repository_settings
-
-            if not args.data.is_dir():
-                print(f"error: datasets folder not found: {args.data} (use --data DIR or --no-models)", file=sys.stderr)
-                return 2
-            extraction = repository_settings(args.data, progress=not args.no_progress)
+        extraction = _extraction(args)
         report = build_graph(driver, args.source, database, progress=not args.no_progress, extraction=extraction)
+    print(report.summary())
+    return 1 if args.strict and report.errors else 0
+
+
+def _bulk_build(args: argparse.Namespace) -> int:
+    import shlex
+    import subprocess
+
+    from kg_builder.bulk_build import bulk_build
+    from kg_builder.graph.bulk import BulkRefused, ImportFailed, Instance
+
+    instance = Instance(args.home.resolve(), args.lib.resolve())
+
+    def start() -> None:
+        subprocess.run(shlex.split(args.start_command), cwd=PATHS.repo, check=True)
+
+    try:
+        extraction = _extraction(args)
+        report = bulk_build(
+            args.source, instance, start, args.database, args.csv_dir, not args.no_progress, extraction=extraction
+        )
+    except BulkRefused as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 4
+    except (ImportFailed, subprocess.CalledProcessError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 5
     print(report.summary())
     return 1 if args.strict and report.errors else 0
 
@@ -286,6 +321,16 @@ COMMANDS: dict[str, Command] = {
             option("--strict", action="store_true", help="exit 1 when any row was rejected"),
             option("--data", type=Path, default=PATHS.shared_data, help="datasets for the learned stages"),
             option("--no-models", action="store_true", help="skip the learned stages (import and rules only)"),
+            option("--bulk", action="store_true", help="first load: neo4j-admin import into a stopped, empty database"),
+            option("--home", type=Path, default=NEO4J_HOME, help="--bulk: the Neo4j home (default $NEO4J_LOCAL_HOME)"),
+            option("--lib", type=Path, default=PATHS.repo / "neo4j-server" / "lib", help="--bulk: the Neo4j jars"),
+            option("--database", default="neo4j", help="--bulk: the database to create (default neo4j)"),
+            option("--csv-dir", type=Path, help="--bulk: where the CSV files go (default HOME/import/bulk-DATABASE)"),
+            option(
+                "--start-command",
+                default="scripts/neo4j.sh start",
+                help="--bulk: starts that home's Neo4j after the import (run in the repository; NEO4J_INSTANCE passes)",
+            ),
         ),
     ),
     "review": Command(

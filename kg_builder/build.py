@@ -12,7 +12,7 @@ from typing import TextIO
 from neo4j import Driver
 from tqdm import tqdm
 
-from kg_builder.catalog.loader import load_catalog
+from kg_builder.catalog.loader import Catalog, load_catalog
 from kg_builder.catalog.records import KINDS, RecordError
 from kg_builder.graph.ontology import ensure_schema
 from kg_builder.graph.writer import write_kind
@@ -47,6 +47,19 @@ class BuildReport:
         )
 
 
+def load_reported(source: Path, report: BuildReport, clock: StageClock, err: TextIO) -> Catalog:
+    """Read and validate the catalog; report each rejected row on `err` (`skipped FILE:LINE: reason`)."""
+    catalog = load_catalog(source)
+    clock.lap("load")
+    report.errors = catalog.errors
+    log.info("load: %d rows read in %.1fs", catalog.row_count, report.stage_seconds["load"])
+    for error in catalog.errors:
+        print(f"skipped {error}", file=err)
+    if catalog.errors:
+        log.warning("load: %d rows rejected and skipped", len(catalog.errors))
+    return catalog
+
+
 def build_graph(
     driver: Driver,
     source: Path,
@@ -63,14 +76,7 @@ def build_graph(
     clock = StageClock(report.stage_seconds)
     log.info("build: catalog %s into database %s", source, database)
     ensure_schema(driver, database)
-    catalog = load_catalog(source)
-    clock.lap("load")
-    report.errors = catalog.errors
-    log.info("load: %d rows read in %.1fs", catalog.row_count, report.stage_seconds["load"])
-    for error in catalog.errors:
-        print(f"skipped {error}", file=err)
-    if catalog.errors:
-        log.warning("load: %d rows rejected and skipped", len(catalog.errors))
+    catalog = load_reported(source, report, clock, err)
     with tqdm(total=catalog.row_count, desc="import", unit="row", disable=not progress, file=err) as bar:
         for kind in KINDS:
             rows = catalog.rows.get(kind.name, [])
@@ -78,6 +84,22 @@ def build_graph(
             report.written[kind.name] = write_kind(driver, kind.name, rows, database, on_batch=bar.update)
     clock.lap("import")
     log.info("import: %d rows written in %.1fs", sum(report.written.values()), report.stage_seconds["import"])
+    complete_graph(driver, catalog, report, clock, database, extraction)
+    report.seconds = time.perf_counter() - started
+    log.info("build: done in %.1fs", report.seconds)
+    return report
+
+
+def complete_graph(
+    driver: Driver,
+    catalog: Catalog,
+    report: BuildReport,
+    clock: StageClock,
+    database: str = "neo4j",
+    extraction: ExtractionSettings | None = None,
+) -> None:
+    """The stages after the import, of both paths: the learned stages (when `extraction` is given), the HAS_POI
+    inference and the PREFERS completion."""
     if extraction is not None:
         report.extraction = run_extraction(driver, catalog, extraction, database)
         report.stage_seconds.update(report.extraction.seconds)
@@ -100,6 +122,3 @@ def build_graph(
         removed_prefers,
         report.stage_seconds["complete PREFERS"],
     )
-    report.seconds = time.perf_counter() - started
-    log.info("build: done in %.1fs", report.seconds)
-    return report

@@ -1,5 +1,7 @@
 # Sourced by the Makefile and scripts: where things live and how to reach Neo4j.
 # NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD from the environment point everything at your own Neo4j.
+# NEO4J_INSTANCE=test: the tests' instance (.neo4j-test, 7688); NEO4J_INSTANCE=bulk: a scratch one for bulk imports
+# (NEO4J_BULK_HOME, default .neo4j-bulk; 7690).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 export RUN_DIR="${MKG_RUN_DIR:-$ROOT/.run}"  # pid files and logs of the processes the project starts
@@ -7,6 +9,11 @@ if [ "${NEO4J_INSTANCE:-}" = test ]; then      # the project's test instance: th
   export NEO4J_LOCAL_HOME="$ROOT/.neo4j-test"
   export NEO4J_BOLT_PORT="${NEO4J_TEST_BOLT_PORT:-7688}" NEO4J_HTTP_PORT="${NEO4J_TEST_HTTP_PORT:-7475}"
   export NEO4J_PID_NAME=neo4j-test NEO4J_MANAGED=1  # never a user's NEO4J_URI
+  unset NEO4J_PASSWORD
+elif [ "${NEO4J_INSTANCE:-}" = bulk ]; then  # a scratch instance for bulk imports (kg_builder build --bulk)
+  export NEO4J_LOCAL_HOME="${NEO4J_BULK_HOME:-$ROOT/.neo4j-bulk}"
+  export NEO4J_BOLT_PORT="${NEO4J_BULK_BOLT_PORT:-7690}" NEO4J_HTTP_PORT="${NEO4J_BULK_HTTP_PORT:-7477}"
+  export NEO4J_PID_NAME=neo4j-bulk NEO4J_MANAGED=1  # never a user's NEO4J_URI
   unset NEO4J_PASSWORD
 else
   export NEO4J_LOCAL_HOME="$ROOT/.neo4j"    # data, logs and conf of the project's own Neo4j

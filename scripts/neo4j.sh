@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fetch Neo4j Community from Maven Central (neo4j-server/pom.xml) and run it on loopback: fetch|start|stop|status.
+# Fetch Neo4j Community from Maven Central (neo4j-server/pom.xml) and run it on loopback: fetch|conf|start|stop|status.
 # NEO4J_INSTANCE=test: the project's test instance (.neo4j-test, port 7688), the only database the tests write to.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -69,8 +69,9 @@ status() {
 
 case "${1:-}" in
   fetch) fetch ;;
+  conf) fetch; write_conf ;;  # jars and conf only (a bulk import into a stopped instance needs both)
   start) start ;;
   stop) stop_bg "$NEO4J_PID_NAME" ;;
   status) status ;;
-  *) echo "usage: $0 fetch|start|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 fetch|conf|start|stop|status" >&2; exit 2 ;;
 esac
