@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from actions.actions import encode_query
 from actions.assistant import ShoppingAssistant
 from actions.entity_linking import EntityLinker, Mention
 from actions.graph_store import shared_store
+from benchmarks.turn_profile import median_ms
 from kg_builder.config import PATHS
 
 
@@ -41,16 +40,6 @@ def regex_mentions(self: EntityLinker, text: str) -> list[Mention]:
     return sorted(found, key=lambda mention: mention.start)
 
 
-def median_ms(run: Callable[[], Any], repeats: int) -> float:
-    run()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    return round(statistics.median(times), 1)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -67,7 +56,7 @@ def main() -> int:
     result: dict[str, Any] = {"command": f"python benchmarks/linker_ab.py --repeats {args.repeats}"}
     for label, mentions in (("before_regex_per_name_ms", regex_mentions), ("after_substring_ms", substring_mentions)):
         EntityLinker.mentions = mentions  # type: ignore[method-assign]
-        result[label] = {name: median_ms(turn, args.repeats) for name, turn in turns.items()}
+        result[label] = {name: round(median_ms(turn, args.repeats), 1) for name, turn in turns.items()}
         print(label, result[label])
     EntityLinker.mentions = substring_mentions  # type: ignore[method-assign]
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")

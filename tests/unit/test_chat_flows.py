@@ -22,16 +22,6 @@ B06_EN = f"Lipstick · Givenchy · 303 · long-lasting — {B06_TITLE}"  # no En
 LIPSTICKS = ["jie-82124", "b06", "b05", "ding-97385", "ding-6600"]  # "我想看看口红": ranked by the enhanced similarity
 
 
-@pytest.fixture(scope="module")
-def store() -> InMemoryGraphStore:
-    return InMemoryGraphStore.from_catalog()
-
-
-@pytest.fixture(scope="module")
-def assistant(store: InMemoryGraphStore) -> ShoppingAssistant:
-    return ShoppingAssistant(store)
-
-
 # --- search ---
 
 

@@ -19,16 +19,6 @@ B05_TITLE = "美国maybelline,美宝莲绝色持久哑光唇膏口红笔1.25g咬
 MASK = f"{TEST_PREFIX}mask"
 
 
-@pytest.fixture(scope="module")
-def demo_store() -> InMemoryGraphStore:
-    return InMemoryGraphStore.from_catalog()
-
-
-@pytest.fixture(scope="module")
-def demo(demo_store: InMemoryGraphStore) -> ShoppingAssistant:
-    return ShoppingAssistant(demo_store)
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> InMemoryGraphStore:
     """The mini catalog (item1: Chinese, ¥9.9 by default; item2: English, no price) plus item3, priced in SEK with

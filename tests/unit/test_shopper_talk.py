@@ -8,20 +8,9 @@ import pytest
 from actions.assistant import ShoppingAssistant
 from actions.constraints import ConstraintParser, Constraints, item_matches, price_bound
 from actions.listing import SearchState
-from actions.memory_store import InMemoryGraphStore
 from actions.messages import say
 
 LIPSTICKS = ["jie-82124", "b06", "b05", "ding-97385", "ding-6600"]  # "我想看看口红", as in test_chat_flows.py
-
-
-@pytest.fixture(scope="module")
-def store() -> InMemoryGraphStore:
-    return InMemoryGraphStore.from_catalog()
-
-
-@pytest.fixture(scope="module")
-def assistant(store: InMemoryGraphStore) -> ShoppingAssistant:
-    return ShoppingAssistant(store)
 
 
 @pytest.fixture(scope="module")
