@@ -1,6 +1,13 @@
 """Latency of the running assistant under concurrent conversations over the REST channel.
 
-    make web && python benchmarks/assistant_latency.py [--conversations 40 --concurrency 8]
+    make web && python benchmarks/assistant_latency.py [--mode closed_loop] [--conversations 40 --concurrency 20]
+    python benchmarks/assistant_latency.py --mode single [--conversations 10]
+    python benchmarks/assistant_latency.py --mode open_loop [--rate 20 --conversations 200]
+
+Modes (issue 16): `closed_loop` keeps `--concurrency` conversations going with no pause between turns; `single` is
+one conversation at a time; `open_loop` sends turns as shoppers type them: `--conversations` shoppers, each typing
+its next message a random (exponential) while after its last reply, so that turns arrive at `--rate` a second in
+all (a Poisson stream), and none before the shopper's previous reply.
 
 Each conversation is a scripted session in one language (search, pick, property question, recommendation,
 store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries
@@ -17,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import statistics
 import sys
 import time
@@ -136,28 +144,77 @@ def run_conversations(
     return results, time.perf_counter() - started
 
 
-def main() -> int:
-    args = load_arguments(__doc__ or "", conversations=40, concurrency=8)
-    if not rasa_answers(args.url):
-        return 2
-    results, wall = run_conversations(conversation, args.url, args.conversations, args.concurrency)
+def paced_conversation(url: str, language: str, mean_pause: float, rng: random.Random) -> list[tuple[str, float, bool]]:
+    """One shopper of the open loop: each turn is sent an exponential while (mean `mean_pause` s) after the
+    previous reply (the first after a random start), timed from its sending."""
+    sender, timings = f"bench-{uuid.uuid4().hex[:10]}", []
+    with requests.Session() as session:
+        for kind, text in SCRIPTS[language]:
+            time.sleep(rng.expovariate(1 / mean_pause))
+            started = time.perf_counter()
+            response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
+            timings.append((kind, time.perf_counter() - started, answered(response)))
+    return timings
+
+
+def open_loop(url: str, shoppers: int, rate: float, seed: int = 16) -> tuple[list[tuple[str, float, bool]], float]:
+    """`shoppers` conversations at once, whose turns arrive at `rate` a second in all."""
+    mean_pause = shoppers / rate
+    rngs = [random.Random(seed + n) for n in range(shoppers)]
+    results: list[tuple[str, float, bool]] = []
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=shoppers) as pool:
+        futures = [
+            pool.submit(paced_conversation, url, "zh" if n % 2 == 0 else "en", mean_pause, rngs[n])
+            for n in range(shoppers)
+        ]
+        for future in tqdm(futures, desc="shoppers", unit="conv", file=sys.stderr):
+            results += future.result()
+    return results, time.perf_counter() - started
+
+
+def mode_report(results: list[tuple[str, float, bool]], wall: float, **setting: float) -> dict:
+    """One mode's figures: its setting, turns/s, failed turns, p50/p95/p99 overall and per kind of turn."""
     kinds = sorted({kind for kind, _, _ in results})
-    report = {
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "conversations": args.conversations,
-        "concurrency": args.concurrency,
+    return {
+        **setting,
         "wall_seconds": wall,
         "turns_per_second": len(results) / wall,
         "failed_turns": sum(not replied for _, _, replied in results),
         "overall": summary([seconds for _, seconds, _ in results]),
         "per_kind": {kind: summary([s for k, s, _ in results if k == kind]) for kind in kinds},
     }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default=REST_URL)
+    parser.add_argument("--mode", choices=("closed_loop", "single", "open_loop"), default="closed_loop")
+    parser.add_argument("--conversations", type=int, help="default: 40 closed loop, 10 single, 200 open loop")
+    parser.add_argument("--concurrency", type=int, default=20, help="closed loop")
+    parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns a second in all")
+    args = parser.parse_args()
+    if not rasa_answers(args.url):
+        return 2
+    if args.mode == "open_loop":
+        shoppers = args.conversations or 200
+        results, wall = open_loop(args.url, shoppers, args.rate)
+        report = mode_report(results, wall, arrival_rate=args.rate, conversations=shoppers)
+    else:
+        concurrency = 1 if args.mode == "single" else args.concurrency
+        count = args.conversations or (10 if args.mode == "single" else 40)
+        results, wall = run_conversations(conversation, args.url, count, concurrency)
+        report = mode_report(results, wall, concurrency=concurrency, conversations=count)
+    out = RESULTS / "assistant_latency.json"
+    written = json.loads(out.read_text()) if out.is_file() else {}
+    if "modes" not in written:  # a file from before issue 16: one closed-loop run, kept as it was
+        written = {"before_issue_16": written, "modes": {}}
+    written["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count()}
+    written["modes"][args.mode] = {**report, "measured": time.strftime("%Y-%m-%d %H:%M")}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "assistant_latency.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(
-        f"{len(results)} turns in {wall:.1f} s at concurrency {args.concurrency}: "
-        f"{report['turns_per_second']:.2f} turns/s"
-    )
+    out.write_text(json.dumps(written, indent=2) + "\n")
+    print(f"{args.mode}: {len(results)} turns in {wall:.1f} s: {report['turns_per_second']:.2f} turns/s, "
+          f"{report['failed_turns']} failed -> {out}")  # fmt: skip
     print("| turn | turns | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
     for kind, figures in [("all", report["overall"]), *report["per_kind"].items()]:
         print(
