@@ -1,5 +1,6 @@
-"""Checks of rasa_addons' input channels that need Rasa: run by the Rasa server's Python (.venv-rasa, which has no
-pytest) from tests/unit/test_message_limit.py; exits non-zero with the failed assertion.
+"""Checks of rasa_addons' input channels (and its action response validator) that need Rasa: run by the Rasa
+server's Python (.venv-rasa, which has no pytest) from tests/unit/test_message_limit.py; exits non-zero with the
+failed assertion.
 
 A message over MAX_MESSAGE_CHARS sent to the REST webhook or the socket.io event gets the polite reply on its
 channel, in its language, and `on_new_message` (NLU, policies, actions) is never called; a message at the limit
@@ -106,7 +107,37 @@ def check_the_credentials() -> None:
     assert {"webhooks/rest/webhook", "webhooks/socketio", "socket.io"} <= paths, paths  # the URLs as before
 
 
+def check_the_action_validation() -> None:
+    """The prebuilt validator is installed and judges responses as jsonschema.validate does."""
+    import jsonschema
+    from rasa.core.actions.action import RemoteAction
+
+    from rasa_addons.action_validation import validate_action_result
+
+    assert RemoteAction._validate_action_result is validate_action_result, "the validator is not installed"
+    action = RemoteAction("action_search_items", None)
+    schema = RemoteAction.action_response_format_spec()
+    good = {"events": [{"event": "slot", "name": "listed_items", "value": ["b05"]}], "responses": [{"text": "hi"}]}
+    bad = [{"events": "not a list"}, {"events": [{"no_event_key": 1}]}, {"responses": "x"}]
+    jsonschema.validate(good, schema)
+    assert action._validate_action_result(good) is True
+    for response in bad:
+        try:
+            jsonschema.validate(response, schema)
+        except jsonschema.ValidationError:
+            pass
+        else:
+            raise AssertionError(f"Rasa's own validation accepts {response}")
+        try:
+            action._validate_action_result(response)
+        except jsonschema.ValidationError as error:
+            assert "Failed to validate Action server response" in error.message
+        else:
+            raise AssertionError(f"the prebuilt validator accepts {response}")
+
+
 async def main() -> None:
+    check_the_action_validation()
     await check_the_wrapper()
     await check_rest()
     await check_socketio()
