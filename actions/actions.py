@@ -291,7 +291,7 @@ class ActionCompareItems(AssistantAction):
     action_name = "action_compare_items"
 
     def turn(self, shop: ShoppingAssistant, text: str, tracker: Tracker) -> Reply:
-        return shop.compare(text, _listed(tracker), _slot(tracker, "item_in_focus"))
+        return shop.compare(text, _listed(tracker))
 
 
 class ActionExplain(AssistantAction):

@@ -99,9 +99,9 @@ class ShoppingAssistant:
         return self._lists.more(detect_language(text), listed, SearchState.from_slot(search_state))
 
     @bounded
-    def compare(self, text: str, listed: list[str], focus: str | None = None) -> Reply:
+    def compare(self, text: str, listed: list[str]) -> Reply:
         """Cheapest, most expensive, "which is cheaper, the first or the third?", "sort by price"."""
-        return self._comparer.reply(text, detect_language(text), listed, focus)
+        return self._comparer.reply(text, detect_language(text), listed)
 
     @bounded
     def explain(

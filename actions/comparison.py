@@ -64,7 +64,7 @@ class Comparer:
         self._store = store
         self._linker = linker
 
-    def reply(self, text: str, language: str, listed: list[str], focus: str | None) -> Reply:
+    def reply(self, text: str, language: str, listed: list[str]) -> Reply:
         """The answer to a comparison over the listed items (or the two an ordinal pair names)."""
         if not listed:
             return Reply(say("which_item", language))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jieba
@@ -117,7 +117,6 @@ class ParsedMessage:
 
     constraints: Constraints
     rest: str
-    negated_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
 class ConstraintParser:
@@ -159,7 +158,6 @@ class ConstraintParser:
                 excluded_brands=tuple(dict.fromkeys(excluded_brands)),
             ),
             kept,
-            negated,
         )
 
     def _value_terms(

@@ -83,12 +83,17 @@ class Neo4jSettings:
         """Read NEO4J_* variables; fall back to the project's own server and its generated password."""
         uri = os.environ.get("NEO4J_URI", "bolt://127.0.0.1:7687")
         secret = os.environ.get("NEO4J_PASSWORD")
-        if secret is None and LOCAL_PASSWORD_FILE.is_file():
-            secret = LOCAL_PASSWORD_FILE.read_text(encoding="utf-8").strip()
+        if secret is None:
+            secret = generated_password(LOCAL_PASSWORD_FILE)
         if not secret:
             raise RuntimeError("no Neo4j password: set NEO4J_PASSWORD, or start the project's Neo4j with `make neo4j`")
         user = os.environ.get("NEO4J_USER", "neo4j")
         return cls(uri, user, secret, os.environ.get("NEO4J_DATABASE", "neo4j"))
+
+
+def generated_password(path: Path) -> str:
+    """The password scripts/env.sh generated for a Neo4j home into an untracked file ('' when there is none)."""
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else ""
 
 
 def connect(settings: Neo4jSettings | None = None, **driver_options: Any) -> Driver:

@@ -21,7 +21,7 @@ from typing import Any
 from neo4j import Driver
 
 from kg_builder.catalog.loader import Catalog
-from kg_builder.config import Neo4jSettings
+from kg_builder.config import Neo4jSettings, generated_password
 from kg_builder.graph.ontology import (
     ABOUT,
     BRAND,
@@ -375,9 +375,8 @@ def fill_empty_lists(driver: Driver, database: str = "neo4j") -> None:
 def instance_settings(instance: Instance, database: str = "neo4j") -> Neo4jSettings:
     """How to reach the instance once it runs: its conf's Bolt address, its generated password (or NEO4J_PASSWORD)."""
     host, port = instance.bolt_address()
-    password_file = instance.home / "password"
-    password = password_file.read_text(encoding="utf-8").strip() if password_file.is_file() else ""
-    password = password or os.environ.get("NEO4J_PASSWORD", "")
+    password_file = instance.home / "password"  # this instance's own secret, before a variable meant for another
+    password = generated_password(password_file) or os.environ.get("NEO4J_PASSWORD", "")
     if not password:
         raise BulkRefused(f"no password for the Neo4j of {instance.home}: neither {password_file} nor NEO4J_PASSWORD")
     return Neo4jSettings(f"bolt://{host}:{port}", os.environ.get("NEO4J_USER", "neo4j"), password, database)
