@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from actions.comparison import Comparer
 from actions.constraints import ConstraintParser
-from actions.entity_linking import EntityLinker
+from actions.entity_linking import NEED_KINDS, EntityLinker
 from actions.exhibition import bad_choice, card_reply, chosen_index
 from actions.explanation import Explainer
 from actions.faq import FaqAnswerer, FaqFallback
@@ -66,14 +66,17 @@ class ShoppingAssistant:
         towers: QueryTowers | None = None,
     ) -> None:
         self._store = store
-        self._linker = linker or EntityLinker.from_store(store)
+        names = store.entity_names()  # read once: 500k POI names at the paper's scale
+        self._linker = linker or EntityLinker.from_rows(names)
         self._retriever = ItemRetriever(store, self._linker, encode=encode)
-        self._recommender = Recommender(store)
+        self._recommender = Recommender(store, EntityLinker.from_rows(names, NEED_KINDS))
         self._videos = VideoMaker(store)
         self._faq = FaqFallback(store, faq)
         self._kbqa = PropertyAnswerer(store, self._linker, self._retriever, self._faq)
         self._pictures = PictureFinder(store, towers)
-        self._lists = ListNavigator(store, self._retriever, ConstraintParser(self._linker, store.value_names()))
+        self._lists = ListNavigator(
+            store, self._retriever, ConstraintParser(self._linker, store.value_names()), entity_names=names
+        )
         self._comparer = Comparer(store, self._linker)
         self._explainer = Explainer(store, self._recommender)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from actions.graph_store import GraphStore
 
@@ -31,15 +32,31 @@ class Mention:
 
 
 class EntityLinker:
-    """Finds the longest names of known entities in a text (case-insensitive, whole words for Latin names)."""
+    """Finds the longest names of known entities in a text (case-insensitive, whole words for Latin names).
+
+    Names are kept in one table per length, so a message is looked up slice by slice: the cost grows with the
+    message and the number of distinct name lengths, not with the number of names (a loop over every name took
+    about 0.2 s a message with the 500k POIs of the paper's scale; benchmarks/cost_curves.py)."""
 
     def __init__(self, names: list[tuple[str, str, str]]) -> None:
         """`names`: (kind, id, name) triples."""
-        self._names = sorted(
-            ((kind, entity_id, name.casefold()) for kind, entity_id, name in names if name.strip()),
-            key=lambda triple: -len(triple[2]),
-        )
-        self._ids = {(kind, entity_id) for kind, entity_id, _ in self._names}
+        self._by_length: dict[int, dict[str, list[tuple[str, str]]]] = {}
+        self._canonical: dict[tuple[str, str], str] = {}
+        self._ids: set[tuple[str, str]] = set()
+        for kind, entity_id, name in names:
+            folded = name.casefold()
+            if not folded.strip():
+                continue
+            self._by_length.setdefault(len(folded), {}).setdefault(folded, []).append((kind, entity_id))
+            self._canonical.setdefault((kind, folded.strip()), entity_id)
+            self._ids.add((kind, entity_id))
+        self._lengths = sorted(self._by_length, reverse=True)
+        # the lengths of the names that start with a character, longest first: most characters start none
+        starts: dict[str, set[int]] = {}
+        for length, table in self._by_length.items():
+            for folded in table:
+                starts.setdefault(folded[0], set()).add(length)
+        self._lengths_from = {char: sorted(lengths, reverse=True) for char, lengths in starts.items()}
 
     @classmethod
     def from_store(cls, store: GraphStore, kinds: tuple[str, ...] = PRODUCT_KINDS) -> EntityLinker:
@@ -47,10 +64,15 @@ class EntityLinker:
 
         Product words and needs get separate linkers, so that a long need ("口红不沾杯") never hides a
         category inside it."""
+        return cls.from_rows(store.entity_names(), kinds)
+
+    @classmethod
+    def from_rows(cls, rows: list[dict[str, Any]], kinds: tuple[str, ...] = PRODUCT_KINDS) -> EntityLinker:
+        """A linker of the given kinds from rows of GraphStore.entity_names (read once for several linkers)."""
         return cls(
             [
                 (_LABEL_KIND[row["label"]], row["id"], name)
-                for row in store.entity_names()
+                for row in rows
                 if _LABEL_KIND.get(row["label"]) in kinds
                 for name in row["names"]
             ]
@@ -66,22 +88,27 @@ class EntityLinker:
             return None
         if self.knows(kind, text):
             return text
-        folded = text.casefold().strip()
-        return next((eid for k, eid, name in self._names if k == kind and name == folded), None)
+        return self._canonical.get((kind, text.casefold().strip()))
 
     def mentions(self, text: str) -> list[Mention]:
-        """Non-overlapping mentions, longest names first."""
+        """Non-overlapping mentions: longest names first, then leftmost."""
         folded = text.casefold()
+        candidates = [  # (length, start) of each slice that is a name
+            (length, start)
+            for start, char in enumerate(folded)
+            for length in self._lengths_from.get(char, ())
+            if folded[start : start + length] in self._by_length[length]
+        ]
+        candidates.sort(key=lambda pair: (-pair[0], pair[1]))
         taken = [False] * len(folded)
         found: list[Mention] = []
-        for kind, entity_id, name in self._names:  # plain substring search: a regex per name thrashed re's cache
-            start = folded.find(name)
-            while start != -1:
-                end = start + len(name)
-                if not any(taken[start:end]) and _word_bounded(folded, start, end, name):
-                    taken[start:end] = [True] * (end - start)
-                    found.append(Mention(kind, entity_id, start, end))
-                start = folded.find(name, start + 1)
+        for length, start in candidates:
+            end = start + length
+            if any(taken[start:end]) or not _word_bounded(folded, start, end, folded[start:end]):
+                continue
+            kind, entity_id = self._by_length[length][folded[start:end]][0]
+            taken[start:end] = [True] * length
+            found.append(Mention(kind, entity_id, start, end))
         return sorted(found, key=lambda mention: mention.start)
 
     def first(self, text: str, kind: str) -> str | None:

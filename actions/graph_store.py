@@ -50,14 +50,22 @@ RETURN labels(n)[0] AS label, n.id AS id,
        [x IN [n.name, n.name_zh, n.name_en] + coalesce(n.aliases, []) + coalesce(n.aliases_zh, [])
              + coalesce(n.aliases_en, []) WHERE x IS NOT NULL] AS names"""
 
-ITEMS_BY_FILTER = f"""
-MATCH (i:{ITEM})
+# Items of a brand (and maybe a category), else of a category, else all: each starts from the node it names, so
+# the cost grows with the brand's or the category's items, not with the catalog (a scan of every item before).
+_IN_CATEGORY = f"($category IS NULL OR EXISTS {{ (i)-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $category}}) }})"
+ITEMS_BY_FILTER = {
+    "brand": f"""
+MATCH (:{BRAND} {{id: $brand}})<-[:{OF_BRAND}]-(i:{ITEM})
+WHERE NOT coalesce(i.category_doubt, false) AND {_IN_CATEGORY}
+RETURN i.id AS id ORDER BY i.id LIMIT $limit""",
+    "category": f"""
+MATCH (:{CATEGORY} {{id: $category}})<-[:{IN_CATEGORY}]-(i:{ITEM})
 WHERE NOT coalesce(i.category_doubt, false)
-  AND ($category IS NULL OR EXISTS {{ (i)-[:{IN_CATEGORY}]->(:{CATEGORY} {{id: $category}}) }})
-  AND ($brand IS NULL OR EXISTS {{ (i)-[:{OF_BRAND}]->(:{BRAND} {{id: $brand}}) }})
-RETURN i.id AS id
-ORDER BY i.id
-LIMIT $limit"""
+RETURN i.id AS id ORDER BY i.id LIMIT $limit""",
+    "none": f"""
+MATCH (i:{ITEM}) WHERE NOT coalesce(i.category_doubt, false)
+RETURN i.id AS id ORDER BY i.id LIMIT $limit""",
+}
 
 ITEMS_BY_TEXT = f"""
 CALL db.index.fulltext.queryNodes('{ITEM_SEARCH_INDEX}', $query, {{limit: $limit}}) YIELD node, score
@@ -372,7 +380,8 @@ class Neo4jGraphStore:
 
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
         """Ids of the items in a category and/or of a brand."""
-        return [row["id"] for row in self._run(ITEMS_BY_FILTER, category=category, brand=brand, limit=limit)]
+        query = ITEMS_BY_FILTER["brand" if brand else "category" if category else "none"]
+        return [row["id"] for row in self._run(query, category=category, brand=brand, limit=limit)]
 
     def items_by_text(self, lucene_query: str, limit: int = 50) -> dict[str, float]:
         """Full-text scores of items for an escaped Lucene query."""

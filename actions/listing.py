@@ -61,11 +61,19 @@ class SearchState:
 class ListNavigator:
     """Searches with constraints, narrows the list shown and pages through the rest."""
 
-    def __init__(self, store: GraphStore, retriever: ItemRetriever, parser: ConstraintParser) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        retriever: ItemRetriever,
+        parser: ConstraintParser,
+        entity_names: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """`entity_names`: rows of store.entity_names() when the caller has read them already."""
         self._store = store
         self._retriever = retriever
         self._parser = parser
-        self._brand_names = {row["id"]: row["names"] for row in store.entity_names() if row["label"] == "Brand"}
+        rows = store.entity_names() if entity_names is None else entity_names
+        self._brand_names = {row["id"]: row["names"] for row in rows if row["label"] == "Brand"}
 
     def describe(self, constraints: Constraints, language: str) -> str:
         """The constraints in words, brands by name."""

@@ -135,21 +135,26 @@ def rest_turn(turn: TurnKind, repeats: int) -> float:
     return statistics.median(times)
 
 
-def action_call(turn: TurnKind) -> Callable[[], Any]:
-    """One webhook call of the turn's action with the tracker Rasa would send."""
-    latest = {"text": turn.text, "intent": {"name": turn.intent, "confidence": 1.0}, "entities": []}
-    body = {
-        "next_action": turn.action,
+def webhook_body(text: str, intent: str, action: str, slots: dict[str, Any]) -> dict[str, Any]:
+    """The action server request Rasa sends for `action` after a user message (tracker with slots, one event)."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
+    return {
+        "next_action": action,
         "sender_id": "profile",
         "tracker": {
             "sender_id": "profile",
-            "slots": turn.slots,
+            "slots": slots,
             "latest_message": latest,
-            "events": [{"event": "user", "text": turn.text, "parse_data": latest, "input_channel": "rest"}],
+            "events": [{"event": "user", "text": text, "parse_data": latest, "input_channel": "rest"}],
             "active_loop": {},
         },
         "domain": {},
     }
+
+
+def action_call(turn: TurnKind) -> Callable[[], Any]:
+    """One webhook call of the turn's action with the tracker Rasa would send."""
+    body = webhook_body(turn.text, turn.intent, turn.action, turn.slots)
     return lambda: requests.post(ACTIONS, json=body, timeout=60).raise_for_status()
 
 

@@ -2,10 +2,13 @@
 
 Two kinds share one interface (`ImageTextEncoder`): `CrossModalEncoder` for the models trained from scratch
 (BERT text stream with its own character vocabulary) and `TowerEncoder` for the pretrained towers
-(EfficientNet-Lite0 + e5). `load_encoder(folder)` opens either from what `images finetune` saved."""
+(EfficientNet-Lite0 + e5). `load_encoder(folder)` opens either from what `images finetune` saved; an encoder
+opened from its folder keeps its image vectors on disk, keyed by the model's files and the image's bytes, so a
+rebuild that changes neither embeds nothing again."""
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +21,9 @@ from transformers import BertTokenizer, PreTrainedTokenizerBase
 from kg_builder.crossmodal.batches import ImageLoader, tokenize
 from kg_builder.crossmodal.model import TwoStreamCMM, load_model
 from kg_builder.crossmodal.towers import PretrainedTowers, is_towers_folder, load_towers, text_vectors
+from kg_builder.textmodels.encoder import EmbeddingCache, cache_path
+
+IMAGE_CACHE = "images"  # the cache file's name beside the text encoders' (models/embeddings/images.sqlite)
 
 
 class ImageTextEncoder(Protocol):
@@ -46,16 +52,56 @@ def _image_batches(
     return chunks
 
 
+def fingerprint(folder: Path) -> str:
+    """A digest of every file a saved model is made of: a retrained model never reads the vectors of another."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def embed_images(
+    embed: Callable[[torch.Tensor], torch.Tensor],
+    loader: ImageLoader,
+    paths: Sequence[Path],
+    size: int,
+    progress: bool,
+    model: str | None,
+    dimensions: int,
+    cache_file: Path | None = None,
+) -> torch.Tensor:
+    """[images, dim] embeddings; with `model` (the model's fingerprint) only images not cached under it are
+    embedded, and their vectors are added to the cache (`cache_file`, default models/embeddings/images.sqlite)."""
+    if model is None:
+        chunks = _image_batches(embed, loader, paths, size, progress)
+        return torch.cat(chunks) if chunks else torch.empty(0, dimensions)
+    cache = EmbeddingCache(cache_file or cache_path(IMAGE_CACHE))
+    keys = [hashlib.sha256(f"{model}\0image\0".encode() + path.read_bytes()).hexdigest() for path in paths]
+    known = cache.get(list(dict.fromkeys(keys)))
+    missing = {key: path for key, path in zip(keys, paths, strict=True) if key not in known}
+    if missing:
+        chunks = _image_batches(embed, loader, list(missing.values()), size, progress)
+        fresh = dict(zip(missing, torch.cat(chunks).numpy(), strict=True))
+        cache.put(fresh)
+        known.update(fresh)
+    if not paths:
+        return torch.empty(0, dimensions)
+    return torch.stack([torch.from_numpy(known[key].copy()) for key in keys])
+
+
 class CrossModalEncoder:
     """Unit-length embeddings of images and texts from one trained model."""
 
-    def __init__(self, model: TwoStreamCMM, tokenizer: PreTrainedTokenizerBase, name: str = "cmm") -> None:
-        self.model, self.tokenizer, self.name = model.eval(), tokenizer, name
+    def __init__(
+        self, model: TwoStreamCMM, tokenizer: PreTrainedTokenizerBase, name: str = "cmm", cache_key: str | None = None
+    ) -> None:
+        """`cache_key`: the saved model's fingerprint, to keep image vectors on disk (None: never cached)."""
+        self.model, self.tokenizer, self.name, self.cache_key = model.eval(), tokenizer, name, cache_key
         self.loader = ImageLoader(model.config.image_size)
 
     @classmethod
     def load(cls, folder: Path) -> CrossModalEncoder:
-        return cls(load_model(folder), BertTokenizer.from_pretrained(folder), folder.name)
+        return cls(load_model(folder), BertTokenizer.from_pretrained(folder), folder.name, fingerprint(folder))
 
     @property
     def dimensions(self) -> int:
@@ -64,8 +110,9 @@ class CrossModalEncoder:
     @torch.no_grad()
     def images(self, paths: Sequence[Path], batch_size: int = 64, progress: bool = False) -> torch.Tensor:
         """[images, width] embeddings."""
-        chunks = _image_batches(self.model.image_embedding, self.loader, paths, batch_size, progress)
-        return torch.cat(chunks) if chunks else torch.empty(0, self.dimensions)
+        return embed_images(
+            self.model.image_embedding, self.loader, paths, batch_size, progress, self.cache_key, self.dimensions
+        )
 
     @torch.no_grad()
     def texts(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:
@@ -84,13 +131,17 @@ class CrossModalEncoder:
 class TowerEncoder:
     """The pretrained towers as an embedder; entity names' e5 vectors are cached, a query's never are."""
 
-    def __init__(self, model: PretrainedTowers, name: str = "towers", device: str = "cpu") -> None:
+    def __init__(
+        self, model: PretrainedTowers, name: str = "towers", device: str = "cpu", cache_key: str | None = None
+    ) -> None:
+        """`cache_key`: the saved model's fingerprint, to keep image vectors on disk (None: never cached)."""
         self.model, self.name, self.device = model.eval().to(device), name, torch.device(device)
+        self.cache_key = f"{cache_key}:{device}" if cache_key else None  # a GPU's vectors differ a little
         self.loader = ImageLoader(model.config.image_size)
 
     @classmethod
     def load(cls, folder: Path, device: str = "cpu") -> TowerEncoder:
-        return cls(load_towers(folder), folder.name, device)
+        return cls(load_towers(folder), folder.name, device, fingerprint(folder))
 
     @property
     def dimensions(self) -> int:
@@ -103,8 +154,7 @@ class TowerEncoder:
         def embed(pixels: torch.Tensor) -> torch.Tensor:
             return self.model.image_embedding(pixels.to(self.device)).float().cpu()
 
-        chunks = _image_batches(embed, self.loader, paths, batch_size, progress)
-        return torch.cat(chunks) if chunks else torch.empty(0, self.dimensions)
+        return embed_images(embed, self.loader, paths, batch_size, progress, self.cache_key, self.dimensions)
 
     @torch.no_grad()
     def texts(self, texts: Sequence[str], batch_size: int = 256) -> torch.Tensor:

@@ -1,0 +1,92 @@
+"""What keeps a turn's cost from growing with the catalog (issue 16), and the rebuild's image-vector cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from actions.assistant import ShoppingAssistant
+from actions.entity_linking import EntityLinker
+from actions.memory_store import InMemoryGraphStore
+from benchmarks.cost_curves import catalog_counts
+from benchmarks.kg_import import PREFIX, write_paper_catalog
+from kg_builder.catalog.loader import load_catalog
+from kg_builder.crossmodal.batches import ImageLoader
+from kg_builder.crossmodal.encoder import embed_images
+
+
+def test_the_linker_takes_the_longest_name_then_the_leftmost() -> None:
+    linker = EntityLinker(
+        [
+            ("category", "lipstick", "口红"),
+            ("category", "matte_lipstick", "哑光口红"),
+            ("brand", "mac", "MAC"),
+            ("category", "cap", "cap"),
+            ("brand", "ab", "ab"),
+            ("brand", "bc", "bc"),
+        ]
+    )
+    found = [(m.kind, m.id, m.start, m.end) for m in linker.mentions("MAC的哑光口红和口红 capsules abc ab bc")]
+    assert found == [
+        ("brand", "mac", 0, 3),
+        ("category", "matte_lipstick", 4, 8),
+        ("category", "lipstick", 9, 11),  # "cap" inside "capsules" is no mention; nor "ab"/"bc" inside "abc"
+        ("brand", "ab", 25, 27),
+        ("brand", "bc", 28, 30),
+    ]
+    assert linker.canonical("category", " 哑光口红 ") == "matte_lipstick"
+    assert linker.canonical("brand", "口红") is None
+
+
+def test_the_linker_finds_one_name_among_many() -> None:
+    names = [("poi", f"poi{n}", f"selling point {n}") for n in range(100_000)]
+    linker = EntityLinker([*names, ("poi", "zh", "卖点77")])
+    found = [(m.id, m.start, m.end) for m in linker.mentions("I want selling point 4242 and 卖点77, not point 5")]
+    assert found == [("poi4242", 7, 25), ("zh", 30, 34)]
+
+
+def test_a_generated_catalog_loads_whole_and_recommends_along_its_paths(tmp_path: Path) -> None:
+    counts = catalog_counts(1000)
+    assert counts == {"items": 1000, "pois": 1666, "satisfy": 1666, "problems": 10, "brands": 10}
+    write_paper_catalog(tmp_path, 300, 500, 500, problems=9, brands=10)
+    catalog = load_catalog(tmp_path)
+    assert catalog.errors == []
+    assert len(catalog.rows["needs"]) == 27 and len(catalog.rows["causes"]) == 9
+    assistant = ShoppingAssistant(InMemoryGraphStore.from_catalog(tmp_path))
+    reply = assistant.recommend("I'm in scenario 1, what helps?")
+    assert reply.listed_items and all(item.startswith(f"{PREFIX}i") for item in reply.listed_items)
+    assert "scenario 1" in reply.text
+    searched = assistant.search("show me category 7 from Brand 7")
+    assert searched.listed_items and all(int(item.removeprefix(f"{PREFIX}i")) % 10 == 7 for item in searched.listed_items)
+
+
+def test_image_vectors_are_embedded_once_per_model_and_image(tmp_path: Path) -> None:
+    paths = []
+    for n, colour in enumerate(("red", "green", "blue")):
+        paths.append(tmp_path / f"{n}.png")
+        Image.new("RGB", (32, 32), colour).save(paths[-1])
+    embedded: list[int] = []
+
+    def embed(pixels: torch.Tensor) -> torch.Tensor:
+        embedded.append(len(pixels))
+        return pixels.mean(dim=(2, 3))
+
+    cache = tmp_path / "images.sqlite"
+
+    def run(model: str | None) -> torch.Tensor:
+        return embed_images(embed, ImageLoader(16), paths, 2, False, model, 3, cache_file=cache)  # it keeps pixels
+
+    first = run("model-a")
+    assert sum(embedded) == 3
+    again = run("model-a")
+    assert sum(embedded) == 3 and torch.equal(first, again)
+    Image.new("RGB", (32, 32), "white").save(paths[1])  # a changed image is embedded again, alone
+    changed = run("model-a")
+    assert sum(embedded) == 4 and torch.equal(changed[0], first[0]) and not torch.equal(changed[1], first[1])
+    run("model-b")  # another model never reads model-a's vectors
+    assert sum(embedded) == 7
+    uncached = run(None)
+    assert sum(embedded) == 10 and np.allclose(uncached.numpy(), changed.numpy())
