@@ -173,33 +173,30 @@ def run_size(items: int, samples: int) -> dict[str, Any]:
 
 
 def plot(runs: dict[str, Any], path: Path = PLOT) -> None:
-    """Median ms per kind against items, log-log; one line style per run label."""
+    """Median ms per kind against items on log-log axes, one panel per run label (the current code last)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7.5, 4.8), dpi=120)
-    colours = dict(zip(KINDS, ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple"), strict=True))
-    styles = ["-", "--", ":"]
-    for style, (label, run) in zip(styles, sorted(runs.items(), key=lambda pair: pair[0] != "current"), strict=False):
-        sizes = sorted(run["sizes"], key=int)
+    labels = sorted(runs, key=lambda label: (label == "current", label))
+    figure, panels = plt.subplots(1, len(labels), figsize=(5.2 * len(labels), 4.6), dpi=110, sharey=True, squeeze=False)
+    for axes, label in zip(panels[0], labels, strict=True):
+        sizes = sorted(runs[label]["sizes"], key=int)
         for kind in KINDS:
             axes.plot(
                 [int(size) for size in sizes],
-                [run["sizes"][size][kind]["p50_ms"] for size in sizes],
-                style,
+                [runs[label]["sizes"][size][kind]["p50_ms"] for size in sizes],
                 marker="o",
-                color=colours[kind],
-                label=f"{kind} ({label})",
+                label=kind,
             )
-    axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_xlabel("items in the graph (POIs and SATISFY links at 5/3 of the items)")
-    axes.set_ylabel("median ms")
-    axes.set_title("Cost per request as the catalog grows (benchmarks/cost_curves.py)")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=7, ncol=2)
+        axes.set_xscale("log")
+        axes.set_yscale("log")
+        axes.set_xlabel("items in the graph")
+        axes.set_title(f"{label} ({runs[label].get('note', '')})" if runs[label].get("note") else label, fontsize=9)
+        axes.grid(True, which="both", alpha=0.3)
+    panels[0][0].set_ylabel("median ms (benchmarks/cost_curves.py)")
+    panels[0][-1].legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path)
     print(f"wrote {path}")
@@ -210,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000, 300_000])
     parser.add_argument("--samples", type=int, default=60)
     parser.add_argument("--label", default="current", help="the run's name in the JSON (others are kept)")
+    parser.add_argument("--note", default="", help="what the run measured, shown in the plot's title")
     parser.add_argument("--plot-only", action="store_true")
     args = parser.parse_args(argv)
     result = json.loads(OUT.read_text(encoding="utf-8")) if OUT.is_file() else {"runs": {}}
@@ -218,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores (shared), python "
             f"{platform.python_version()}",
             "samples": args.samples,
+            "note": args.note,
+            "commit": _commit(),
             "sizes": {},
         }
         result["runs"][args.label] = run
@@ -231,6 +231,15 @@ def main(argv: list[str] | None = None) -> int:
     for items, figures in summary.items():
         print(f"{items:>7} items: " + ", ".join(f"{kind} {figures[kind]['p50_ms']} ms" for kind in KINDS))
     return 0
+
+
+def _commit() -> str:
+    """The checked-out commit, with "+changes" when the tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=PATHS.repo)
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=PATHS.repo
+    )
+    return head.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,9 @@ fetch() {
 
 write_conf() {
   mkdir -p "$NEO4J_LOCAL_HOME"/{conf,data,logs,plugins,import,run}
+  # NEO4J_PAGECACHE: the page cache (256m; size it to the store of a large catalog, README "Deploy")
   sed -e "s/@BOLT_PORT@/$NEO4J_BOLT_PORT/" -e "s/@HTTP_PORT@/$NEO4J_HTTP_PORT/" \
+    -e "s/@PAGECACHE@/${NEO4J_PAGECACHE:-256m}/" \
     "$ROOT/neo4j-server/neo4j.conf.template" > "$NEO4J_LOCAL_HOME/conf/neo4j.conf"
 }
 
