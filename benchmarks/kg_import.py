@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.bulk:
         return _bulk(args)
     settings = Neo4jSettings.from_env()
-    result: dict[str, Any] = {"machine": f"{platform.node()} {platform.machine()}, python {platform.python_version()}"}
+    result: dict[str, Any] = json.loads(args.out.read_text(encoding="utf-8")) if args.out.is_file() else {}
+    result["machine"] = f"{platform.node()} {platform.machine()}, python {platform.python_version()}"  # other keys kept
     data_dir = PATHS.shared_data
     with connect(settings) as driver:
         if args.cleanup:
@@ -249,7 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         result["demo"]["graph"] = _counts(driver)
         print(json.dumps(result["demo"], indent=2, ensure_ascii=False))
         if args.paper:
-            result["paper_scale"] = _paper(driver, args, settings.database, lambda: _save(result, args.out))
+
+            def keep(paper: dict[str, Any]) -> None:
+                result["paper_scale"] = paper
+                _save(result, args.out)
+
+            keep(_paper(driver, args, settings.database, keep))
     _save(result, args.out)
     print(f"wrote {args.out}")
     return 0
@@ -260,7 +266,9 @@ def _save(result: dict[str, Any], out: Path) -> None:
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _paper(driver: Driver, args: argparse.Namespace, database: str, save: Callable[[], None]) -> dict[str, Any]:
+def _paper(
+    driver: Driver, args: argparse.Namespace, database: str, save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     folder = RESULTS / "paper_catalog"
     started = time.perf_counter()
     write_paper_catalog(folder, args.items, args.pois, args.satisfy)
@@ -283,7 +291,7 @@ def _paper(driver: Driver, args: argparse.Namespace, database: str, save: Callab
     }
     paper["item_card"] = card_latency(driver, [f"{PREFIX}i{n}" for n in range(args.items)], args.cards)
     print(json.dumps(paper, indent=2, ensure_ascii=False))
-    save()  # the figures are kept even if the clean-up fails
+    save(paper)  # the figures are kept even if the clean-up fails
     if not args.keep:
         started = time.perf_counter()
         delete_generated(driver, database)

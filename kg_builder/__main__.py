@@ -284,7 +284,7 @@ def _link_images(args: argparse.Namespace) -> int:
     from kg_builder.crossmodal.linking import catalog_images, link_images, photo_images, piece_images
 
     folder = CROSSMODAL / args.model
-    encoder = load_encoder(folder, args.device)
+    encoder = load_encoder(folder, args.device, cache_images=True)  # a rebuild embeds only new or changed images
     threshold = json.loads((folder / "finetuning.json").read_text())["threshold"]["threshold"]
     root = PATHS.repo
     images = catalog_images(PATHS.catalog, root) + photo_images(args.data, root)

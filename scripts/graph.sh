@@ -16,3 +16,4 @@ else
   kg_builder build --source data/catalog --no-models
 fi
 kg_builder faq
+echo "graph: done in ${SECONDS}s"

@@ -2,9 +2,9 @@
 
 Two kinds share one interface (`ImageTextEncoder`): `CrossModalEncoder` for the models trained from scratch
 (BERT text stream with its own character vocabulary) and `TowerEncoder` for the pretrained towers
-(EfficientNet-Lite0 + e5). `load_encoder(folder)` opens either from what `images finetune` saved; an encoder
-opened from its folder keeps its image vectors on disk, keyed by the model's files and the image's bytes, so a
-rebuild that changes neither embeds nothing again."""
+(EfficientNet-Lite0 + e5). `load_encoder(folder)` opens either from what `images finetune` saved; with
+`cache_images=True` (the link step of a build) it keeps its image vectors on disk, keyed by the model's files and
+the image's bytes, so a rebuild that changes neither embeds nothing again."""
 
 from __future__ import annotations
 
@@ -100,8 +100,9 @@ class CrossModalEncoder:
         self.loader = ImageLoader(model.config.image_size)
 
     @classmethod
-    def load(cls, folder: Path) -> CrossModalEncoder:
-        return cls(load_model(folder), BertTokenizer.from_pretrained(folder), folder.name, fingerprint(folder))
+    def load(cls, folder: Path, cache_images: bool = False) -> CrossModalEncoder:
+        key = fingerprint(folder) if cache_images else None
+        return cls(load_model(folder), BertTokenizer.from_pretrained(folder), folder.name, key)
 
     @property
     def dimensions(self) -> int:
@@ -140,8 +141,8 @@ class TowerEncoder:
         self.loader = ImageLoader(model.config.image_size)
 
     @classmethod
-    def load(cls, folder: Path, device: str = "cpu") -> TowerEncoder:
-        return cls(load_towers(folder), folder.name, device, fingerprint(folder))
+    def load(cls, folder: Path, device: str = "cpu", cache_images: bool = False) -> TowerEncoder:
+        return cls(load_towers(folder), folder.name, device, fingerprint(folder) if cache_images else None)
 
     @property
     def dimensions(self) -> int:
@@ -171,8 +172,9 @@ class TowerEncoder:
         return self.model.text_embedding(vector.to(self.device)).float().cpu()[0]
 
 
-def load_encoder(folder: Path, device: str = "cpu") -> ImageTextEncoder:
-    """The encoder saved in `folder` by `images finetune`, whichever kind of model it is."""
+def load_encoder(folder: Path, device: str = "cpu", cache_images: bool = False) -> ImageTextEncoder:
+    """The encoder saved in `folder` by `images finetune`, whichever kind of model it is; `cache_images`: keep its
+    image vectors in models/embeddings/images.sqlite."""
     if is_towers_folder(folder):
-        return TowerEncoder.load(folder, device)
-    return CrossModalEncoder.load(folder)
+        return TowerEncoder.load(folder, device, cache_images)
+    return CrossModalEncoder.load(folder, cache_images)
