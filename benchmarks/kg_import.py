@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,18 +132,9 @@ def write_paper_catalog(
             for n in range(30)
         ),
     )
-    dump(
-        "properties",
-        ({"id": f"{PREFIX}p{n}", "name_zh": f"属性{n}", "name_en": f"property {n}", "source": src} for n in range(20)),
-    )
+    dump("properties", _named("p", "属性", "property", 20, src))
     dump("brands", ({"id": f"{PREFIX}b{n}", "name": f"Brand {n}", "source": src} for n in range(brands)))
-    dump(
-        "pois",
-        (
-            {"id": f"{PREFIX}poi{n}", "name_zh": f"卖点{n}", "name_en": f"selling point {n}", "source": src}
-            for n in range(pois)
-        ),
-    )
+    dump("pois", _named("poi", "卖点", "selling point", pois, src))
     dump(
         "items",
         (
@@ -184,23 +175,19 @@ def write_paper_catalog(
         _write_needs(dump, problems, pois, src)
 
 
+def _named(prefix: str, zh: str, en: str, count: int, src: str) -> Iterator[dict[str, str]]:
+    """`count` generated nodes with names in both languages ("卖点7", "selling point 7")."""
+    return (
+        {"id": f"{PREFIX}{prefix}{n}", "name_zh": f"{zh}{n}", "name_en": f"{en} {n}", "source": src}
+        for n in range(count)
+    )
+
+
 def _write_needs(dump: Callable[[str, Any], None], problems: int, pois: int, src: str) -> None:
     """Scenarios, problems and their CAUSE and NEED links for a generated catalog."""
     scenarios = max(1, problems // 3)
-    dump(
-        "scenarios",
-        (
-            {"id": f"{PREFIX}s{n}", "name_zh": f"场景{n}", "name_en": f"scenario {n}", "source": src}
-            for n in range(scenarios)
-        ),
-    )
-    dump(
-        "problems",
-        (
-            {"id": f"{PREFIX}pr{n}", "name_zh": f"困扰{n}", "name_en": f"trouble {n}", "source": src}
-            for n in range(problems)
-        ),
-    )
+    dump("scenarios", _named("s", "场景", "scenario", scenarios, src))
+    dump("problems", _named("pr", "困扰", "trouble", problems, src))
     dump(
         "causes",
         (
