@@ -380,7 +380,7 @@ class Neo4jGraphStore:
 
     def items_by_filter(self, category: str | None, brand: str | None, limit: int = 50) -> list[str]:
         """Ids of the items in a category and/or of a brand."""
-        query = ITEMS_BY_FILTER["brand" if brand else "category" if category else "none"]
+        query = ITEMS_BY_FILTER["brand" if brand is not None else "category" if category is not None else "none"]
         return [row["id"] for row in self._run(query, category=category, brand=brand, limit=limit)]
 
     def items_by_text(self, lucene_query: str, limit: int = 50) -> dict[str, float]:

@@ -81,7 +81,7 @@ def embed_images(
     missing = {key: path for key, path in zip(keys, paths, strict=True) if key not in known}
     if missing:
         chunks = _image_batches(embed, loader, list(missing.values()), size, progress)
-        fresh = dict(zip(missing, torch.cat(chunks).numpy(), strict=True))
+        fresh = dict(zip(missing, torch.cat(chunks).detach().cpu().numpy(), strict=True))
         cache.put(fresh)
         known.update(fresh)
     if not paths:

@@ -188,6 +188,9 @@ def test_items_by_filter(store: GraphStore, curated: InMemoryGraphStore) -> None
     assert store.items_by_filter("juice", "tropicana") == ["s11"]
     assert len(store.items_by_filter("juice", None, limit=2)) == 2
     assert store.items_by_filter("no-such-category", None) == []
+    assert store.items_by_filter("", None) == [] and store.items_by_filter("juice", "") == []  # empty is not "any"
+    everything = store.items_by_filter(None, None, limit=5)
+    assert len(everything) == 5 and everything == sorted(everything)
 
 
 def test_items_by_text_finds_an_item_by_a_title_word(store: GraphStore) -> None:
