@@ -13,7 +13,7 @@ from typing import Any
 
 import jieba
 
-from actions.entity_linking import EntityLinker
+from actions.entity_linking import EntityLinker, fold
 from actions.limits import MAX_VALUE_CHARS
 from actions.retrieval import STOPWORDS
 from kg_builder.catalog.records import DEFAULT_CURRENCY
@@ -125,7 +125,7 @@ class ConstraintParser:
 
     def __init__(self, linker: EntityLinker, value_names: Iterable[str]) -> None:
         self._linker = linker
-        names = {name.casefold().strip() for name in value_names if name and name.strip()}
+        names = {fold(name).strip() for name in value_names if name and name.strip()}
         self._latin_words = {
             word for name in names if name.isascii() for word in _LATIN_WORD.findall(name) if len(word) > 1
         }
@@ -166,7 +166,7 @@ class ConstraintParser:
         self, text: str, negations: list[int]
     ) -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]]:
         """(term, start, end) of the words that name a property value, split into wanted and negated ones."""
-        folded = text.casefold()
+        folded = fold(text)
         taken = [False] * len(folded)
         for mention in self._linker.mentions(text):  # category, brand and property names are not values
             taken[mention.start : mention.end] = [True] * (mention.end - mention.start)

@@ -21,6 +21,15 @@ NEED_KINDS = ("scenario", "problem", "poi")
 _ASCII_WORD = re.compile(r"^[\w\- ]+$", re.ASCII)
 
 
+def fold(text: str) -> str:
+    """Case-folded text of the same length, so positions in it are positions in `text`: a character whose folding
+    is longer ("ß" -> "ss", "İ") is kept as it is."""
+    folded = text.casefold()
+    if len(folded) == len(text):  # the common case: every character folds to one
+        return folded
+    return "".join(f if len(f := char.casefold()) == 1 else char for char in text)
+
+
 @dataclass(frozen=True)
 class Mention:
     """A span of the message that names an entity."""
@@ -44,7 +53,7 @@ class EntityLinker:
         self._by_length: dict[int, dict[str, list[tuple[str, str]]]] = {}
         self._ids: set[tuple[str, str]] = set()
         for kind, entity_id, name in names:
-            folded = name.casefold()
+            folded = fold(name)
             if not folded.strip():
                 continue
             self._by_length.setdefault(len(folded), {}).setdefault(folded, []).append((kind, entity_id))
@@ -86,13 +95,13 @@ class EntityLinker:
             return None
         if self.knows(kind, text):
             return text
-        folded = text.casefold().strip()
+        folded = fold(text).strip()
         entities = self._by_length.get(len(folded), {}).get(folded, [])
         return next((entity_id for entity_kind, entity_id in entities if entity_kind == kind), None)
 
     def mentions(self, text: str) -> list[Mention]:
-        """Non-overlapping mentions: longest names first, then leftmost."""
-        folded = text.casefold()
+        """Non-overlapping mentions: longest names first, then leftmost; start and end index `text`."""
+        folded = fold(text)
         candidates = [  # (length, start) of each slice that is a name
             (length, start)
             for start, char in enumerate(folded)

@@ -41,6 +41,13 @@ def test_the_linker_takes_the_longest_name_then_the_leftmost() -> None:
     assert linker.canonical("brand", "口红") is None
 
 
+def test_mention_positions_index_the_message_when_folding_changes_its_length() -> None:
+    linker = EntityLinker([("brand", "strasse", "Strasse"), ("category", "lipstick", "lipstick")])
+    text = "Straße, STRASSE or İ LIPSTICK"  # "ß" and "İ" fold to two characters each
+    spans = [text[m.start : m.end] for m in linker.mentions(text)]
+    assert spans == ["STRASSE", "LIPSTICK"]
+
+
 def test_the_linker_finds_one_name_among_many() -> None:
     names = [("poi", f"poi{n}", f"selling point {n}") for n in range(100_000)]
     linker = EntityLinker([*names, ("poi", "zh", "卖点77")])
