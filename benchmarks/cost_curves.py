@@ -33,7 +33,6 @@ import os
 import platform
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -41,7 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.kg_import import PREFIX, write_paper_catalog
+from benchmarks.kg_import import PREFIX, bulk_neo4j, ms_summary, write_paper_catalog
 from benchmarks.turn_profile import webhook_body
 from kg_builder.bulk_build import bulk_build
 from kg_builder.config import PATHS, connect
@@ -69,8 +68,7 @@ def catalog_counts(items: int) -> dict[str, int]:
 
 
 def _neo4j(command: str) -> None:
-    environment = {**os.environ, "NEO4J_INSTANCE": "bulk", "NEO4J_BULK_HOME": str(HOME), **PORTS}
-    subprocess.run([str(PATHS.repo / "scripts" / "neo4j.sh"), command], env=environment, check=True)
+    bulk_neo4j(command, HOME, **PORTS)
 
 
 def fresh_instance() -> Instance:
@@ -100,13 +98,7 @@ def timed(run: Callable[[int], Any], samples: int) -> dict[str, float]:
         if index >= WARM_UPS:
             times.append(elapsed)
             answered += bool(result)
-    times.sort()
-    return {
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "mean_ms": round(statistics.fmean(times), 2),
-        "answered": round(answered / samples, 3),
-    }
+    return {**ms_summary(times), "answered": round(answered / samples, 3)}
 
 
 def measure(instance: Instance, counts: dict[str, int], samples: int) -> dict[str, Any]:

@@ -93,13 +93,23 @@ def card_latency(driver: Driver, item_ids: list[str], samples: int, seed: int = 
         card = store.item_card(item_id)
         times.append((time.perf_counter() - started) * 1000)
         assert card is not None, item_id
-    times.sort()
+    return {"samples": samples, **ms_summary(times)}
+
+
+def ms_summary(times: list[float]) -> dict[str, float]:
+    """p50, p95 and mean of timings in milliseconds."""
+    ordered = sorted(times)
     return {
-        "samples": samples,
-        "p50_ms": round(statistics.median(times), 2),
-        "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-        "mean_ms": round(statistics.fmean(times), 2),
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))], 2),
+        "mean_ms": round(statistics.fmean(ordered), 2),
     }
+
+
+def bulk_neo4j(command: str, home: Path, **settings: str) -> None:
+    """scripts/neo4j.sh `command` for the scratch bulk instance at `home` (`settings`: more variables, e.g. ports)."""
+    environment = {**os.environ, "NEO4J_INSTANCE": "bulk", "NEO4J_BULK_HOME": str(home), **settings}
+    subprocess.run([str(PATHS.repo / "scripts" / "neo4j.sh"), command], env=environment, check=True)
 
 
 def write_paper_catalog(
@@ -293,12 +303,7 @@ def _bulk(args: argparse.Namespace) -> int:
     write_paper_catalog(folder, args.items, args.pois, args.satisfy)
     generated = time.perf_counter() - started
     instance = Instance(args.home.resolve(), PATHS.repo / "neo4j-server" / "lib")
-    environment = {**os.environ, "NEO4J_INSTANCE": "bulk", "NEO4J_BULK_HOME": str(instance.home)}
-
-    def start() -> None:
-        subprocess.run([str(PATHS.repo / "scripts" / "neo4j.sh"), "start"], env=environment, check=True)
-
-    report = bulk_build(folder, instance, start, progress=True)
+    report = bulk_build(folder, instance, lambda: bulk_neo4j("start", instance.home), progress=True)
     print(report.summary())
     import_seconds = report.stage_seconds["neo4j-admin import"]
     offline = report.stage_seconds["write CSV"] + import_seconds

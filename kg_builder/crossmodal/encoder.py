@@ -90,9 +90,10 @@ def embed_images(
 ) -> torch.Tensor:
     """[images, dim] embeddings; with `model` (the model's fingerprint) only images not cached under it are
     embedded, and their vectors are added to the cache (`cache_file`, default models/embeddings/images.sqlite)."""
+    if not paths:
+        return torch.empty(0, dimensions)
     if model is None:
-        chunks = _image_batches(embed, loader, paths, size, progress)
-        return torch.cat(chunks) if chunks else torch.empty(0, dimensions)
+        return torch.cat(_image_batches(embed, loader, paths, size, progress))
     cache = EmbeddingCache(cache_file or cache_path(IMAGE_CACHE))
     keys = [hashlib.sha256(f"{model}\0image\0".encode() + path.read_bytes()).hexdigest() for path in paths]
     known = cache.get(list(dict.fromkeys(keys)))
@@ -102,8 +103,6 @@ def embed_images(
         fresh = dict(zip(missing, torch.cat(chunks).detach().cpu().numpy(), strict=True))
         cache.put(fresh)
         known.update(fresh)
-    if not paths:
-        return torch.empty(0, dimensions)
     return torch.stack([torch.from_numpy(known[key].copy()) for key in keys])
 
 
