@@ -3,6 +3,7 @@
     make web && python benchmarks/assistant_latency.py [--mode closed_loop] [--conversations 40 --concurrency 20]
     python benchmarks/assistant_latency.py --mode single [--conversations 10]
     python benchmarks/assistant_latency.py --mode open_loop [--rate 20 --conversations 200]
+    python benchmarks/assistant_latency.py --script benchmarks/conversations/unseen.json   # someone else's words
 
 Modes (issue 16): `closed_loop` keeps `--concurrency` conversations going with no pause between turns; `single` is
 one conversation at a time; `open_loop` sends turns as shoppers type them: `--conversations` shoppers, each typing
@@ -10,7 +11,9 @@ its next message a random (exponential) while after its last reply, so that turn
 all (a Poisson stream), and none before the shopper's previous reply.
 
 Each conversation is a scripted session in one language (search, pick, property question, recommendation,
-store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries
+store question, video), sent turn by turn; `--script FILE` takes the conversations from a JSON file instead
+(`{"conversations": [{"language": .., "turns": [{"kind": .., "text": ..}]}]}`, used in turn; the result is kept
+under `<mode>:<file name>`, e.g. `closed_loop:unseen`), to the Rasa server, which calls the action server, which queries
 Neo4j. Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
 benchmarks/results/assistant_latency.json. A turn fails when the HTTP call fails (an error status; a refused
 connection or a timeout stops the run), when it gets no reply, or when the reply is one of the assistant's apologies
@@ -31,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
 import requests
@@ -83,11 +87,27 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
 
 
-def conversation(url: str, language: str) -> list[tuple[str, float, bool]]:
+Script = list[tuple[str, str]]  # (kind of turn, message) in order
+DEFAULT_SCRIPTS = [SCRIPTS["zh"], SCRIPTS["en"]]
+
+
+def load_scripts(path: Path) -> list[Script]:
+    """The conversations of a --script file, each as (kind, text) turns; a clear error names what is wrong."""
+    try:
+        conversations = json.loads(path.read_text(encoding="utf-8"))["conversations"]
+        scripts = [[(str(turn["kind"]), str(turn["text"])) for turn in c["turns"]] for c in conversations]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f"error: {path} is not a conversations file ({type(error).__name__}: {error})") from error
+    if not scripts or not all(scripts):
+        raise SystemExit(f"error: {path} has no conversations, or one without turns")
+    return scripts
+
+
+def conversation(url: str, script: Script) -> list[tuple[str, float, bool]]:
     """Run one scripted conversation; (kind of turn, seconds, answered) per turn."""
     sender, timings = f"bench-{uuid.uuid4().hex[:10]}", []
     with requests.Session() as session:
-        for kind, text in SCRIPTS[language]:
+        for kind, text in script:
             started = time.perf_counter()
             response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
             timings.append((kind, time.perf_counter() - started, answered(response)))
@@ -130,26 +150,33 @@ Turn = TypeVar("Turn")
 
 
 def run_conversations(
-    one: Callable[[str, str], list[Turn]], url: str, count: int, concurrency: int, label: str = "conversations"
+    one: Callable[[str, Script], list[Turn]],
+    url: str,
+    count: int,
+    concurrency: int,
+    scripts: list[Script],
+    label: str = "conversations",
 ) -> tuple[list[Turn], float]:
-    """`count` conversations (zh and en in turn) through `one(url, language)`, `concurrency` at a time, with a
+    """`count` conversations (the scripts in turn) through `one(url, script)`, `concurrency` at a time, with a
     progress bar; returns every turn and the wall-clock seconds."""
-    languages = ["zh" if n % 2 == 0 else "en" for n in range(count)]
+    chosen = [scripts[n % len(scripts)] for n in range(count)]
     results: list[Turn] = []
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        futures = [pool.submit(one, url, language) for language in languages]
+        futures = [pool.submit(one, url, script) for script in chosen]
         for future in tqdm(futures, desc=label, unit="conv", file=sys.stderr):
             results += future.result()
     return results, time.perf_counter() - started
 
 
-def paced_conversation(url: str, language: str, mean_pause: float, rng: random.Random) -> list[tuple[str, float, bool]]:
+def paced_conversation(
+    url: str, script: Script, mean_pause: float, rng: random.Random
+) -> list[tuple[str, float, bool]]:
     """One shopper of the open loop: each turn is sent an exponential while (mean `mean_pause` s) after the
     previous reply (the first after a random start), timed from its sending."""
     sender, timings = f"bench-{uuid.uuid4().hex[:10]}", []
     with requests.Session() as session:
-        for kind, text in SCRIPTS[language]:
+        for kind, text in script:
             time.sleep(rng.expovariate(1 / mean_pause))
             started = time.perf_counter()
             response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
@@ -157,7 +184,9 @@ def paced_conversation(url: str, language: str, mean_pause: float, rng: random.R
     return timings
 
 
-def open_loop(url: str, shoppers: int, rate: float, seed: int = 16) -> tuple[list[tuple[str, float, bool]], float]:
+def open_loop(
+    url: str, shoppers: int, rate: float, scripts: list[Script], seed: int = 16
+) -> tuple[list[tuple[str, float, bool]], float]:
     """`shoppers` conversations at once, whose turns arrive at `rate` a second in all."""
     mean_pause = shoppers / rate
     rngs = [random.Random(seed + n) for n in range(shoppers)]
@@ -165,7 +194,7 @@ def open_loop(url: str, shoppers: int, rate: float, seed: int = 16) -> tuple[lis
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=shoppers) as pool:
         futures = [
-            pool.submit(paced_conversation, url, "zh" if n % 2 == 0 else "en", mean_pause, rngs[n])
+            pool.submit(paced_conversation, url, scripts[n % len(scripts)], mean_pause, rngs[n])
             for n in range(shoppers)
         ]
         for future in tqdm(futures, desc="shoppers", unit="conv", file=sys.stderr):
@@ -193,27 +222,32 @@ def main() -> int:
     parser.add_argument("--conversations", type=int, help="default: 40 closed loop, 10 single, 200 open loop")
     parser.add_argument("--concurrency", type=int, default=20, help="closed loop")
     parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns a second in all")
+    parser.add_argument("--script", type=Path, help="conversations from this JSON file instead of the built-in two")
     args = parser.parse_args()
+    scripts = load_scripts(args.script) if args.script else DEFAULT_SCRIPTS
     if not rasa_answers(args.url):
         return 2
     if args.mode == "open_loop":
         shoppers = args.conversations or 200
-        results, wall = open_loop(args.url, shoppers, args.rate)
+        results, wall = open_loop(args.url, shoppers, args.rate, scripts)
         report = mode_report(results, wall, arrival_rate=args.rate, conversations=shoppers)
     else:
         concurrency = 1 if args.mode == "single" else args.concurrency
         count = args.conversations or (10 if args.mode == "single" else 40)
-        results, wall = run_conversations(conversation, args.url, count, concurrency)
+        results, wall = run_conversations(conversation, args.url, count, concurrency, scripts)
         report = mode_report(results, wall, concurrency=concurrency, conversations=count)
+    if args.script:
+        report["script"] = str(args.script)
+    key = f"{args.mode}:{args.script.stem}" if args.script else args.mode
     out = RESULTS / "assistant_latency.json"
     written = json.loads(out.read_text()) if out.is_file() else {}
     if "modes" not in written:  # a file from before issue 16: one closed-loop run, kept as it was
         written = {"before_issue_16": written, "modes": {}}
     written["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count()}
-    written["modes"][args.mode] = {**report, "measured": time.strftime("%Y-%m-%d %H:%M")}
+    written["modes"][key] = {**report, "measured": time.strftime("%Y-%m-%d %H:%M")}
     RESULTS.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(written, indent=2) + "\n")
-    print(f"{args.mode}: {len(results)} turns in {wall:.1f} s: {report['turns_per_second']:.2f} turns/s, "
+    print(f"{key}: {len(results)} turns in {wall:.1f} s: {report['turns_per_second']:.2f} turns/s, "
           f"{report['failed_turns']} failed -> {out}")  # fmt: skip
     print("| turn | turns | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
     for kind, figures in [("all", report["overall"]), *report["per_kind"].items()]:

@@ -19,7 +19,15 @@ from pathlib import Path
 
 import requests
 
-from benchmarks.assistant_latency import SCRIPTS, answered, load_arguments, rasa_answers, run_conversations, summary
+from benchmarks.assistant_latency import (
+    SCRIPTS,
+    Script,
+    answered,
+    load_arguments,
+    rasa_answers,
+    run_conversations,
+    summary,
+)
 from kg_builder.config import PATHS
 
 RUN_DIR = Path(os.environ.get("RUN_DIR", PATHS.repo / ".run"))
@@ -30,11 +38,11 @@ SOAK_SCRIPTS = {
 }
 
 
-def conversation(url: str, language: str) -> list[tuple[str, float, bool, str]]:
+def conversation(url: str, script: Script) -> list[tuple[str, float, bool, str]]:
     """One scripted conversation; (kind of turn, seconds, answered, first reply line) per turn."""
     sender, turns = f"soak-{uuid.uuid4().hex[:10]}", []
     with requests.Session() as session:
-        for kind, text in SOAK_SCRIPTS[language]:
+        for kind, text in script:
             started = time.perf_counter()
             try:
                 response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
@@ -92,7 +100,9 @@ def main() -> int:
     if not rasa_answers(args.url):
         return 2
     before = memory()
-    results, wall = run_conversations(conversation, args.url, args.conversations, args.concurrency, "soak")
+    results, wall = run_conversations(
+        conversation, args.url, args.conversations, args.concurrency, [SOAK_SCRIPTS["zh"], SOAK_SCRIPTS["en"]], "soak"
+    )
     after = memory()
     failures = [(kind, first) for kind, _, ok, first in results if not ok]
     report = {

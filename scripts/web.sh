@@ -18,13 +18,13 @@ start() {
     echo "Rasa server already running (pid $OUR_PID)"
   else
     require_free_port "$RASA_PORT" RASA_PORT "Rasa server"
-    echo "starting the Rasa server on port $RASA_PORT (log: .run/rasa.log) ..."
+    echo "starting the Rasa server on port $RASA_PORT, $RASA_WORKERS process(es) (log: .run/rasa.log) ..."
     local api=()
     if [ "${RASA_ENABLE_API:-0}" = 1 ]; then  # the HTTP API can rewrite conversations and models: token only
       api=(--enable-api --auth-token "$(generated_secret "$RUN_DIR/rasa-api-token")")
       echo "Rasa HTTP API enabled; its token is in .run/rasa-api-token"
     fi
-    OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE start_bg rasa "$RUN_DIR/rasa.log" \
+    SANIC_WORKERS="$RASA_WORKERS" OMP_NUM_THREADS="$SERVER_OMP_THREADS" OMP_WAIT_POLICY=PASSIVE start_bg rasa "$RUN_DIR/rasa.log" \
       "$RASA_VENV/bin/rasa" run --model models/current.tar.gz "${api[@]}" \
       --interface "$BIND_HOST" --cors "$PAGE_ORIGIN" --credentials credentials.yml --endpoints endpoints.yml \
       --port "$RASA_PORT"
