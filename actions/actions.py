@@ -31,6 +31,7 @@ from actions.graph_store import GraphUnavailable, shared_store
 from actions.language import detect_language
 from actions.limits import MAX_ENTITIES, MAX_LISTED_ITEMS, MAX_MESSAGE_CHARS, MAX_NEEDS, MAX_VALUE_CHARS
 from actions.messages import say
+from actions.query_vector import model_tag, unpack
 from actions.video import max_renders
 from kg_builder.faq.store_ranker import RANKER_FILE
 
@@ -60,6 +61,21 @@ def encode_query(text: str) -> Sequence[float]:
     from kg_builder.textmodels.encoder import text_encoder
 
     return text_encoder().query(text, cache=False)
+
+
+def reuse_rasa_vector(tracker: Tracker) -> bool:
+    """Hand the e5 vector the Rasa server made for the latest message (actions/query_vector.py) to the encoder, so
+    that a search or FAQ turn does not embed the same words again; False when there is none that fits."""
+    from kg_builder.textmodels.encoder import text_encoder
+
+    try:
+        given = unpack(tracker.latest_message, model_tag())
+        if given is not None:
+            text_encoder().offer_query(*given)
+    except (ImportError, OSError, RuntimeError):  # the encoder will not load: the turn goes on without it
+        logger.warning("the e5 encoder is not available; the message's vector is not reused", exc_info=True)
+        return False
+    return given is not None
 
 
 def assistant() -> ShoppingAssistant:
@@ -207,6 +223,7 @@ class AssistantAction(Action, abc.ABC):
         text = _text(tracker)
         language = detect_language(text[:MAX_MESSAGE_CHARS])
         try:
+            reuse_rasa_vector(tracker)
             events = _send(dispatcher, self.turn(assistant(), text, tracker), tracker.get_latest_input_channel())
         except GraphUnavailable:
             logger.exception("%s: the graph is unavailable, the user gets an apology", self.name())

@@ -9,9 +9,11 @@ median over `--repeats` runs after a warm-up:
 - `nlu_ms`: Rasa's NLU pipeline alone, in a child process of .venv-rasa that loads the same model
   (benchmarks/rasa_nlu_timer.py);
 - `action_http_ms`: the action server's webhook for the turn's action, called directly with the tracker Rasa
-  would send (rasa-sdk, the action, its queries, the JSON reply);
+  would send (rasa-sdk, the action, its queries, the JSON reply; the message's e5 vector in the parse data, as the
+  Rasa server hands it on: actions/query_vector.py);
 - `service_ms` and `queries`: the action's plain-Python service (ShoppingAssistant) in this process over the same
-  Neo4j, each store call timed (`queries`: name -> calls and total ms per turn).
+  Neo4j, each store call timed (`queries`: name -> calls and total ms per turn), with the message's vector offered
+  to the encoder first, as the action server does with the one Rasa sends.
 
 What is left of `rest_ms` after NLU and the action call is the policies, the tracker store and lock store, and
 Rasa's own handling (`rasa_rest_ms`). Writes benchmarks/results/turn_profile.json and prints a table.
@@ -34,13 +36,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import requests
 from tqdm import tqdm
 
 from actions.actions import encode_query
 from actions.assistant import Reply, ShoppingAssistant
 from actions.graph_store import shared_store
+from actions.query_vector import PARSE_KEY, model_tag, pack
 from kg_builder.config import PATHS
+from kg_builder.textmodels.encoder import text_encoder
 
 RESULTS = PATHS.benchmark_results
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,9 +140,15 @@ def rest_turn(turn: TurnKind, repeats: int) -> float:
     return statistics.median(times)
 
 
+def rasa_vector(text: str) -> np.ndarray:
+    """The e5 query vector the Rasa server's intent classifier makes for `text` (the same model, embedded anew)."""
+    return text_encoder().encoder.embed([text], "query")[0]
+
+
 def webhook_body(text: str, intent: str, action: str, slots: dict[str, Any]) -> dict[str, Any]:
     """The action server request Rasa sends for `action` after a user message (tracker with slots, one event)."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
+    latest[PARSE_KEY] = pack(rasa_vector(text), model_tag())
     return {
         "next_action": action,
         "sender_id": "profile",
@@ -186,6 +197,8 @@ def main() -> int:
     first = assistant.search(LIPSTICKS_TEXT)
     turns = _turns(first.listed_items or [], first.search_state or {})
     nlu = nlu_times([turn.text for turn in turns], args.repeats)
+    for turn in turns:
+        text_encoder().offer_query(turn.text, rasa_vector(turn.text))
     rows = []
     for turn in tqdm(turns, desc="turn kinds", unit="kind"):
         row: dict[str, Any] = {"kind": turn.name, "text": turn.text, "action": turn.action}

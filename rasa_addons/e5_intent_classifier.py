@@ -17,6 +17,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.query_vector import PARSE_KEY, model_tag, pack
 from rasa_addons.e5_featurizer import sentence_vectors
 
 logger = logging.getLogger(__name__)
@@ -107,15 +108,18 @@ class E5IntentClassifier(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        """Sets each message's intent and intent ranking."""
+        """Sets each message's intent and intent ranking, and hands its e5 vector on to the action server (which
+        embeds the message for search and the FAQ: actions/query_vector.py)."""
         with_text = [m for m in messages if m.get(TEXT)]
         if self.weights is None or not with_text:
             return messages
         vectors = sentence_vectors([m.get(TEXT) for m in with_text])
         probabilities = softmax(np.hstack([vectors, np.ones((len(vectors), 1))]) @ self.weights)
-        for message, row in zip(with_text, probabilities, strict=True):
+        tag = model_tag()
+        for message, vector, row in zip(with_text, vectors, probabilities, strict=True):
             order = np.argsort(-row)[:RANKING_LENGTH]
             ranking = [{INTENT_NAME_KEY: self.intents[n], PREDICTED_CONFIDENCE_KEY: float(row[n])} for n in order]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set(PARSE_KEY, pack(vector, tag), add_to_output=True)
         return messages

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ Kind = Literal["query", "passage"]
 E5_SMALL = "multilingual-e5-small"
 DEFAULT_ENCODER = E5_SMALL
 BATCH_SIZE = 64
+OFFERED_QUERIES = 256  # query vectors handed in by a caller (the Rasa server's, for a message) kept for reuse
 MAX_CHARS = 1_000  # longer texts are cut: e5 reads 512 tokens at most, and a shopper's message is capped anyway
 PROGRESS_FROM = 2_000  # texts to embed before a progress bar is worth showing
 
@@ -121,6 +123,9 @@ class CachedEncoder:
         self._cache = cache
         self._batch_size = batch_size
         self.embedded = 0  # texts the encoder itself embedded (the rest came from the cache)
+        self.reused = 0  # queries answered with an offered vector
+        self._offered: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._offered_lock = threading.Lock()
 
     def embed(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:
         """Unit-length vectors of `texts` (rows in input order); each distinct text is embedded at most once."""
@@ -144,8 +149,22 @@ class CachedEncoder:
             return np.zeros((0, self.info.dimensions), dtype=np.float32)
         return np.stack([known[key] for key in keys])
 
+    def offer_query(self, text: str, vector: np.ndarray) -> None:
+        """A vector this very model already made for the query `text` (the Rasa server's, for the message):
+        `query(text)` returns it instead of embedding the text again. The latest OFFERED_QUERIES are kept."""
+        with self._offered_lock:
+            self._offered[text[:MAX_CHARS]] = vector
+            self._offered.move_to_end(text[:MAX_CHARS])
+            while len(self._offered) > OFFERED_QUERIES:
+                self._offered.popitem(last=False)
+
     def query(self, text: str, cache: bool = True) -> np.ndarray:
-        """One query's vector; `cache=False` for a shopper's message, which is never written to disk."""
+        """One query's vector (an offered one when there is one); `cache=False` for a shopper's message, which is
+        never written to disk."""
+        offered = self._offered.get(text[:MAX_CHARS])
+        if offered is not None:
+            self.reused += 1
+            return offered
         if not cache:
             return self.encoder.embed([text[:MAX_CHARS]], "query")[0]
         return self.embed([text], "query")[0]

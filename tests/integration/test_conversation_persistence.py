@@ -58,3 +58,65 @@ def test_idle_conversations_expire_and_active_ones_stay() -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split()[-3:] == ["ExpiringSQLTrackerStore", "2", "True"]
+
+
+STORED_EVENTS_CHECK = """
+import asyncio, itertools, sys
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+store = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store, Domain.empty())
+sender = sys.argv[1]
+
+def rows():
+    with store.session_scope() as session:
+        return store._event_query(session, sender, fetch_events_from_all_sessions=True).count()
+
+def rasa_would_add(tracker):
+    with store.session_scope() as session:
+        return list(SQLTrackerStore._additional_events(store, session, tracker))
+
+async def check():
+    tracker = DialogueStateTracker(sender, [])
+    tracker.update(UserUttered("我想看看口红"))
+    await store.save(tracker)  # a tracker the store has not seen: Rasa's count
+    counts = [rows()]
+    tracker = await store.retrieve(sender)
+    for event in (ActionExecuted("action_search_items"), BotUttered("为您找到"), SlotSet("language", "zh")):
+        tracker.update(event)
+    same = [e.as_dict() for e in rasa_would_add(tracker)]
+    await store.save(tracker)
+    counts.append(rows())
+    await store.save(tracker)  # saved again, nothing new
+    counts.append(rows())
+    tracker.update(UserUttered("第二个"))
+    await store.save(tracker)  # the same object, one more event
+    counts.append(rows())
+    stored = [e.as_dict() for e in (await store.retrieve(sender)).events]
+    expected = [e.as_dict() for e in tracker.events]
+    remembered = getattr(tracker, "_events_in_tracker_store", None)  # what spares the count query
+    print(type(store).__name__, counts, same == [e.as_dict() for e in list(tracker.events)[1:4]], stored == expected,
+          remembered)
+asyncio.run(check())
+"""
+
+
+@pytest.mark.skipif(os.environ.get("POSTGRES_MANAGED") != "1", reason="the tracker store is not the project's own")
+def test_each_event_is_stored_once_without_counting_them_on_every_save() -> None:
+    run = subprocess.run(
+        [
+            str(PATHS.repo / ".venv-rasa" / "bin" / "python"),
+            "-c",
+            STORED_EVENTS_CHECK,
+            f"pytest-{uuid.uuid4().hex[:8]}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PATHS.repo,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split("\n")[-2] == "ExpiringSQLTrackerStore [1, 4, 4, 5] True True 5"

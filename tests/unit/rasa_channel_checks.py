@@ -136,8 +136,35 @@ def check_the_action_validation() -> None:
             raise AssertionError(f"the prebuilt validator accepts {response}")
 
 
+def check_the_event_types() -> None:
+    """Event names resolve from the table to the classes Rasa's own walk finds; unknown names act as before."""
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+    from rasa.shared.utils.common import all_subclasses
+
+    from rasa_addons.event_types import resolve_by_type
+
+    assert Event.resolve_by_type is resolve_by_type, "the table of event classes is not installed"
+    for cls in all_subclasses(Event):
+        assert Event.resolve_by_type(cls.type_name) is next(
+            c for c in all_subclasses(Event) if c.type_name == cls.type_name
+        )
+    for cls in (UserUttered, SlotSet, ActionExecuted):
+        assert Event.resolve_by_type(cls.type_name) is cls
+    assert Event.resolve_by_type("no such event", SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    try:
+        Event.resolve_by_type("no such event")
+    except ValueError as error:
+        assert "Unknown event name" in str(error)
+    else:
+        raise AssertionError("an unknown event name resolved")
+    event = Event.from_parameters({"event": "slot", "name": "language", "value": "zh"})
+    assert event == SlotSet("language", "zh")
+
+
 async def main() -> None:
     check_the_action_validation()
+    check_the_event_types()
     await check_the_wrapper()
     await check_rest()
     await check_socketio()
