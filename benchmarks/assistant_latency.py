@@ -11,10 +11,12 @@ its next message a random (exponential) while after its last reply, so that turn
 all (a Poisson stream), and none before the shopper's previous reply.
 
 Each conversation is a scripted session in one language (search, pick, property question, recommendation,
-store question, video), sent turn by turn; `--script FILE` takes the conversations from a JSON file instead
-(`{"conversations": [{"language": .., "turns": [{"kind": .., "text": ..}]}]}`, used in turn; the result is kept
-under `<mode>:<file name>`, e.g. `closed_loop:unseen`), to the Rasa server, which calls the action server, which queries
-Neo4j. Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
+store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries Neo4j.
+`--script FILE` takes the conversations from a JSON file instead (`{"conversations": [{"language": .., "turns":
+[{"kind": .., "text": ..}]}]}`, used in turn; the result is kept under `<mode>:<file name>`, e.g.
+`closed_loop:unseen`). `--warmup` conversations (20 by default, 20 at a time) run first and are not counted: servers
+just started are slower for a while (measured: about 24 turns/s in the first closed-loop run after a restart, 33-38
+in the next ones). Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
 benchmarks/results/assistant_latency.json. A turn fails when the HTTP call fails (an error status; a refused
 connection or a timeout stops the run), when it gets no reply, or when the reply is one of the assistant's apologies
 for something broken (graph, FAQ, video or action server down): those count in `failed_turns`, not as replies.
@@ -223,10 +225,15 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="closed loop")
     parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns a second in all")
     parser.add_argument("--script", type=Path, help="conversations from this JSON file instead of the built-in two")
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="conversations run first, 20 at a time, and not counted (default 20)"
+    )
     args = parser.parse_args()
     scripts = load_scripts(args.script) if args.script else DEFAULT_SCRIPTS
     if not rasa_answers(args.url):
         return 2
+    if args.warmup > 0:  # servers just started are slower for a while (lazy loading, Neo4j's JIT, caches)
+        run_conversations(conversation, args.url, args.warmup, min(20, args.warmup), scripts, "warm-up")
     if args.mode == "open_loop":
         shoppers = args.conversations or 200
         results, wall = open_loop(args.url, shoppers, args.rate, scripts)
@@ -236,6 +243,7 @@ def main() -> int:
         count = args.conversations or (10 if args.mode == "single" else 40)
         results, wall = run_conversations(conversation, args.url, count, concurrency, scripts)
         report = mode_report(results, wall, concurrency=concurrency, conversations=count)
+    report["warmup_conversations"] = max(0, args.warmup)
     if args.script:
         report["script"] = str(args.script)
     key = f"{args.mode}:{args.script.stem}" if args.script else args.mode
