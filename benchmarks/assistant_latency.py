@@ -6,9 +6,10 @@
     python benchmarks/assistant_latency.py --script benchmarks/conversations/unseen.json   # someone else's words
 
 Modes (issue 16): `closed_loop` keeps `--concurrency` conversations going with no pause between turns; `single` is
-one conversation at a time; `open_loop` sends turns as shoppers type them: `--conversations` shoppers, each typing
-its next message a random (exponential) while after its last reply, so that turns arrive at `--rate` a second in
-all (a Poisson stream), and none before the shopper's previous reply.
+one conversation at a time; `open_loop` sends turns as shoppers type them: turns arrive as a Poisson stream of
+`--rate` a second, each the next message of one of `--conversations` shoppers, chosen at random among those not
+waiting for a reply, and each is timed from its arrival. (Before 2026-11-27 each shopper paused an exponential
+while after its own reply; the stream then thinned out as shoppers finished, and averaged under half the rate.)
 
 Each conversation is a scripted session in one language (search, pick, property question, recommendation,
 store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries Neo4j.
@@ -32,6 +33,7 @@ import platform
 import random
 import statistics
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -171,37 +173,60 @@ def run_conversations(
     return results, time.perf_counter() - started
 
 
-def paced_conversation(
-    url: str, script: Script, mean_pause: float, rng: random.Random
-) -> list[tuple[str, float, bool]]:
-    """One shopper of the open loop: each turn is sent an exponential while (mean `mean_pause` s) after the
-    previous reply (the first after a random start), timed from its sending."""
-    sender, timings = f"bench-{uuid.uuid4().hex[:10]}", []
-    with requests.Session() as session:
-        for kind, text in script:
-            time.sleep(rng.expovariate(1 / mean_pause))
-            started = time.perf_counter()
-            response = session.post(url, json={"sender": sender, "message": text}, timeout=120)
-            timings.append((kind, time.perf_counter() - started, answered(response)))
-    return timings
+class OpenLoop:
+    """Shoppers for the open loop: each holds its script's turns left, and is idle while it is not waiting for a
+    reply (a shopper never types before the previous reply has come)."""
+
+    def __init__(self, url: str, shoppers: int, scripts: list[Script]) -> None:
+        self.url = url
+        self.left = {n: list(scripts[n % len(scripts)]) for n in range(shoppers)}
+        self.senders = {n: f"bench-{uuid.uuid4().hex[:10]}" for n in range(shoppers)}
+        self.idle = set(range(shoppers))
+        self.results: list[tuple[str, float, bool]] = []
+        self._lock = threading.Lock()
+
+    def next_turn(self, rng: random.Random) -> tuple[int, str, str] | None:
+        """An idle shopper with turns left, chosen at random, and its next turn; None when all are busy."""
+        with self._lock:
+            if not self.idle:
+                return None
+            shopper = rng.choice(sorted(self.idle))
+            self.idle.discard(shopper)
+            kind, text = self.left[shopper].pop(0)
+            return shopper, kind, text
+
+    def send(self, shopper: int, kind: str, text: str, arrived: float) -> None:
+        """One turn, timed from its arrival (not from the moment it was sent: nothing waits unmeasured)."""
+        response = requests.post(self.url, json={"sender": self.senders[shopper], "message": text}, timeout=120)
+        with self._lock:
+            self.results.append((kind, time.perf_counter() - arrived, answered(response)))
+            if self.left[shopper]:
+                self.idle.add(shopper)
 
 
 def open_loop(
     url: str, shoppers: int, rate: float, scripts: list[Script], seed: int = 16
-) -> tuple[list[tuple[str, float, bool]], float]:
-    """`shoppers` conversations at once, whose turns arrive at `rate` a second in all."""
-    mean_pause = shoppers / rate
-    rngs = [random.Random(seed + n) for n in range(shoppers)]
-    results: list[tuple[str, float, bool]] = []
-    started = time.perf_counter()
+) -> tuple[list[tuple[str, float, bool]], float, int]:
+    """Turns arriving as a Poisson stream of `rate` a second, each the next turn of an idle shopper chosen at
+    random, until every shopper's script is done. Returns the turns, the wall-clock seconds and how many arrivals
+    found every shopper busy (they are sent as soon as one is free, timed from their arrival)."""
+    loop, rng = OpenLoop(url, shoppers, scripts), random.Random(seed)
+    turns, waited = sum(len(left) for left in loop.left.values()), 0
+    started = arrival = time.perf_counter()
     with ThreadPoolExecutor(max_workers=shoppers) as pool:
-        futures = [
-            pool.submit(paced_conversation, url, scripts[n % len(scripts)], mean_pause, rngs[n])
-            for n in range(shoppers)
-        ]
-        for future in tqdm(futures, desc="shoppers", unit="conv", file=sys.stderr):
-            results += future.result()
-    return results, time.perf_counter() - started
+        futures = []
+        for _ in tqdm(range(turns), desc="arrivals", unit="turn", file=sys.stderr):
+            arrival += rng.expovariate(rate)
+            time.sleep(max(0.0, arrival - time.perf_counter()))
+            chosen = loop.next_turn(rng)
+            waited += chosen is None
+            while chosen is None:
+                time.sleep(0.002)
+                chosen = loop.next_turn(rng)
+            futures.append(pool.submit(loop.send, *chosen, arrival))
+        for future in futures:
+            future.result()
+    return loop.results, time.perf_counter() - started, waited
 
 
 def mode_report(results: list[tuple[str, float, bool]], wall: float, **setting: float) -> dict:
@@ -236,8 +261,9 @@ def main() -> int:
         run_conversations(conversation, args.url, args.warmup, min(20, args.warmup), scripts, "warm-up")
     if args.mode == "open_loop":
         shoppers = args.conversations or 200
-        results, wall = open_loop(args.url, shoppers, args.rate, scripts)
+        results, wall, waited = open_loop(args.url, shoppers, args.rate, scripts)
         report = mode_report(results, wall, arrival_rate=args.rate, conversations=shoppers)
+        report["arrivals_that_found_every_shopper_busy"] = waited
     else:
         concurrency = 1 if args.mode == "single" else args.concurrency
         count = args.conversations or (10 if args.mode == "single" else 40)
