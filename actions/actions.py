@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -63,19 +64,18 @@ def encode_query(text: str) -> Sequence[float]:
     return text_encoder().query(text, cache=False)
 
 
-def reuse_rasa_vector(tracker: Tracker) -> bool:
-    """Hand the e5 vector the Rasa server made for the latest message (actions/query_vector.py) to the encoder, so
-    that a search or FAQ turn does not embed the same words again; False when there is none that fits."""
+def rasa_vector(tracker: Tracker) -> AbstractContextManager[None]:
+    """For the turn's duration: the e5 vector the Rasa server made for the latest message (actions/query_vector.py)
+    answers the encoder's query for exactly that text, so a search or FAQ turn does not embed the same words again.
+    Nothing is kept after the turn. A no-op when there is no vector that fits, or no encoder."""
     from kg_builder.textmodels.encoder import text_encoder
 
     try:
         given = unpack(tracker.latest_message, model_tag())
-        if given is not None:
-            text_encoder().offer_query(*given)
+        return text_encoder().given_query(*given) if given is not None else nullcontext()
     except (ImportError, OSError, RuntimeError):  # the encoder will not load: the turn goes on without it
         logger.warning("the e5 encoder is not available; the message's vector is not reused", exc_info=True)
-        return False
-    return given is not None
+        return nullcontext()
 
 
 def assistant() -> ShoppingAssistant:
@@ -223,8 +223,9 @@ class AssistantAction(Action, abc.ABC):
         text = _text(tracker)
         language = detect_language(text[:MAX_MESSAGE_CHARS])
         try:
-            reuse_rasa_vector(tracker)
-            events = _send(dispatcher, self.turn(assistant(), text, tracker), tracker.get_latest_input_channel())
+            with rasa_vector(tracker):
+                reply = self.turn(assistant(), text, tracker)
+            events = _send(dispatcher, reply, tracker.get_latest_input_channel())
         except GraphUnavailable:
             logger.exception("%s: the graph is unavailable, the user gets an apology", self.name())
             global _assistant

@@ -11,13 +11,16 @@ one conversation at a time; `open_loop` sends turns as shoppers type them: turns
 waiting for a reply, and each is timed from its arrival. (Before 2026-11-27 each shopper paused an exponential
 while after its own reply; the stream then thinned out as shoppers finished, and averaged under half the rate.)
 
-Each conversation is a scripted session in one language (search, pick, property question, recommendation,
-store question, video), sent turn by turn to the Rasa server, which calls the action server, which queries Neo4j.
+Each conversation is a scripted session in one language (search, pick, property question, recommendation, store
+question, video), sent turn by turn to the Rasa server, which calls the action server, which queries Neo4j.
 `--script FILE` takes the conversations from a JSON file instead (`{"conversations": [{"language": .., "turns":
 [{"kind": .., "text": ..}]}]}`, used in turn; the result is kept under `<mode>:<file name>`, e.g.
-`closed_loop:unseen`). `--warmup` conversations (20 by default, 20 at a time) run first and are not counted: servers
-just started are slower for a while (measured: about 24 turns/s in the first closed-loop run after a restart, 33-38
-in the next ones). Prints p50/p95/p99 per turn (overall and per kind of turn) and turns per second, and writes
+`closed_loop:unseen`; `--label` adds its own part to the key, e.g. `closed_loop:2_rasa_processes`). `--warmup`
+conversations (20 by default, 20 at a time) run first and are not counted: servers just started are slower for a
+while (measured with 2 Rasa processes: about 24 turns/s in the first closed-loop run after a restart, 33-38 in
+the next ones). Prints
+p50/p95/p99 per turn (overall and per kind of turn), turns per second and the CPU milliseconds per turn of each
+server (pid files in .run/, with their children) and of the load generator, and writes
 benchmarks/results/assistant_latency.json. A turn fails when the HTTP call fails (an error status; a refused
 connection or a timeout stops the run), when it gets no reply, or when the reply is one of the assistant's apologies
 for something broken (graph, FAQ, video or action server down): those count in `failed_turns`, not as replies.
@@ -181,13 +184,18 @@ class OpenLoop:
         self.url = url
         self.left = {n: list(scripts[n % len(scripts)]) for n in range(shoppers)}
         self.senders = {n: f"bench-{uuid.uuid4().hex[:10]}" for n in range(shoppers)}
+        self.sessions = {n: requests.Session() for n in range(shoppers)}  # one connection each, as in a closed loop
         self.idle = set(range(shoppers))
         self.results: list[tuple[str, float, bool]] = []
+        self.error: requests.RequestException | None = None  # a refused connection or a timeout stops the run
         self._lock = threading.Lock()
 
     def next_turn(self, rng: random.Random) -> tuple[int, str, str] | None:
-        """An idle shopper with turns left, chosen at random, and its next turn; None when all are busy."""
+        """An idle shopper with turns left, chosen at random, and its next turn; None when all are busy. Raises the
+        error of a turn that could not be sent."""
         with self._lock:
+            if self.error is not None:
+                raise self.error
             if not self.idle:
                 return None
             shopper = rng.choice(sorted(self.idle))
@@ -197,7 +205,14 @@ class OpenLoop:
 
     def send(self, shopper: int, kind: str, text: str, arrived: float) -> None:
         """One turn, timed from its arrival (not from the moment it was sent: nothing waits unmeasured)."""
-        response = requests.post(self.url, json={"sender": self.senders[shopper], "message": text}, timeout=120)
+        try:
+            response = self.sessions[shopper].post(
+                self.url, json={"sender": self.senders[shopper], "message": text}, timeout=120
+            )
+        except requests.RequestException as error:
+            with self._lock:
+                self.error = error
+            return
         with self._lock:
             self.results.append((kind, time.perf_counter() - arrived, answered(response)))
             if self.left[shopper]:
@@ -226,7 +241,58 @@ def open_loop(
             futures.append(pool.submit(loop.send, *chosen, arrival))
         for future in futures:
             future.result()
+    if loop.error is not None:
+        raise loop.error
     return loop.results, time.perf_counter() - started, waited
+
+
+RUN_DIR = Path(os.environ.get("RUN_DIR", PATHS.repo / ".run"))
+
+
+def process_tree(pid: int) -> list[int]:
+    """The pid and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo += children.get(current, [])
+    return tree
+
+
+def rasa_processes() -> int:
+    """The Rasa server's processes (RASA_WORKERS; with more than one, the workers and the parent that watches them),
+    from its pid file; 0 when it is not ours."""
+    try:
+        return len(process_tree(int((RUN_DIR / "rasa.pid").read_text().split()[0])))
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each server the project started (pid files in .run/, each with
+    its children) and by this load generator."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for pid_file in sorted(RUN_DIR.glob("*.pid")):
+        total = 0.0
+        try:
+            for pid in process_tree(int(pid_file.read_text().split()[0])):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(ticks) for ticks in fields[11:15]) / tick  # its own and its ended children's
+        except (OSError, ValueError, IndexError):
+            continue
+        used[pid_file.stem] = total
+    own = os.times()
+    used["load generator"] = own.user + own.system
+    return used
 
 
 def mode_report(results: list[tuple[str, float, bool]], wall: float, **setting: float) -> dict:
@@ -250,6 +316,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20, help="closed loop")
     parser.add_argument("--rate", type=float, default=20.0, help="open loop: turns a second in all")
     parser.add_argument("--script", type=Path, help="conversations from this JSON file instead of the built-in two")
+    parser.add_argument("--label", help="kept under `<mode>:<label>` (e.g. a setting of the servers being compared)")
     parser.add_argument(
         "--warmup", type=int, default=20, help="conversations run first, 20 at a time, and not counted (default 20)"
     )
@@ -259,6 +326,7 @@ def main() -> int:
         return 2
     if args.warmup > 0:  # servers just started are slower for a while (lazy loading, Neo4j's JIT, caches)
         run_conversations(conversation, args.url, args.warmup, min(20, args.warmup), scripts, "warm-up")
+    cpu_before = cpu_seconds()
     if args.mode == "open_loop":
         shoppers = args.conversations or 200
         results, wall, waited = open_loop(args.url, shoppers, args.rate, scripts)
@@ -269,10 +337,13 @@ def main() -> int:
         count = args.conversations or (10 if args.mode == "single" else 40)
         results, wall = run_conversations(conversation, args.url, count, concurrency, scripts)
         report = mode_report(results, wall, concurrency=concurrency, conversations=count)
+    cpu_used = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_seconds().items()}
+    report["cpu_ms_per_turn"] = {name: round(1000 * seconds / len(results), 1) for name, seconds in cpu_used.items()}
     report["warmup_conversations"] = max(0, args.warmup)
     if args.script:
         report["script"] = str(args.script)
-    key = f"{args.mode}:{args.script.stem}" if args.script else args.mode
+    report["rasa_processes"] = rasa_processes()
+    key = ":".join([args.mode, *([args.script.stem] if args.script else []), *([args.label] if args.label else [])])
     out = RESULTS / "assistant_latency.json"
     written = json.loads(out.read_text()) if out.is_file() else {}
     if "modes" not in written:  # a file from before issue 16: one closed-loop run, kept as it was
@@ -283,6 +354,7 @@ def main() -> int:
     out.write_text(json.dumps(written, indent=2) + "\n")
     print(f"{key}: {len(results)} turns in {wall:.1f} s: {report['turns_per_second']:.2f} turns/s, "
           f"{report['failed_turns']} failed -> {out}")  # fmt: skip
+    print("CPU ms per turn: " + ", ".join(f"{name} {ms}" for name, ms in report["cpu_ms_per_turn"].items()))
     print("| turn | turns | p50 ms | p95 ms | p99 ms |\n|---|---|---|---|---|")
     for kind, figures in [("all", report["overall"]), *report["per_kind"].items()]:
         print(

@@ -20,17 +20,19 @@ from pathlib import Path
 import requests
 
 from benchmarks.assistant_latency import (
+    RUN_DIR,
     SCRIPTS,
     Script,
     answered,
     load_arguments,
+    process_tree,
     rasa_answers,
+    rasa_processes,
     run_conversations,
     summary,
 )
 from kg_builder.config import PATHS
 
-RUN_DIR = Path(os.environ.get("RUN_DIR", PATHS.repo / ".run"))
 # Ten turns: the latency benchmark's seven, then a price question, another pick and thanks.
 SOAK_SCRIPTS = {
     "zh": [*SCRIPTS["zh"], ("property", "它多少钱"), ("choose", "第一个"), ("thank", "谢谢")],
@@ -54,24 +56,6 @@ def conversation(url: str, script: Script) -> list[tuple[str, float, bool, str]]
                 ok, first = False, f"{type(error).__name__}: {error}"[:80]
             turns.append((kind, time.perf_counter() - started, ok, first))
     return turns
-
-
-def process_tree(pid: int) -> list[int]:
-    """The pid and all its descendants (from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry.name))
-    tree, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        tree.append(current)
-        todo += children.get(current, [])
-    return tree
 
 
 def resident_mb(pid: int) -> float:
@@ -110,6 +94,7 @@ def main() -> int:
         "conversations": args.conversations,
         "turns_per_conversation": len(SOAK_SCRIPTS["zh"]),
         "concurrency": args.concurrency,
+        "rasa_processes": rasa_processes(),
         "wall_seconds": round(wall, 1),
         "turns": len(results),
         "turns_per_second": round(len(results) / wall, 2),

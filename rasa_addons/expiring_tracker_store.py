@@ -9,10 +9,15 @@ One query less per turn: Rasa's store counts a conversation's stored events with
 which of the tracker's events are new (7% of the Rasa server's CPU under load: py-spy, README: Speed). A tracker
 this store retrieved or saved remembers how many of its events are stored, so the count is needed only for a
 tracker it has not seen. The Redis lock that Rasa holds per conversation for the whole turn keeps anyone else from
-adding events in between."""
+adding events in between.
+
+What is stored leaves out the e5 vector of each message (about 2 KB) that Rasa's intent classifier hands to the
+action server in the parse data: it serves the turn it came with, and stored it would be read back and sent to the
+action server with every later turn of the conversation."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import logging
 import time
@@ -21,11 +26,23 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from actions.query_vector import PARSE_KEY
 
 logger = logging.getLogger(__name__)
 STORED_EVENTS = "_events_in_tracker_store"  # set on a tracker: how many of its events the store holds
+
+
+def without_vector(event: Event) -> Event:
+    """The event as it is stored: a user message without the e5 vector Rasa hands to the action server in its parse
+    data (actions/query_vector.py), which is for the turn it came with; the tracker in memory keeps it."""
+    if not isinstance(event, UserUttered) or PARSE_KEY not in event.parse_data:
+        return event
+    stored = copy.copy(event)
+    stored.parse_data = {key: value for key, value in event.parse_data.items() if key != PARSE_KEY}
+    return stored
 
 
 class ExpiringSQLTrackerStore(SQLTrackerStore):
@@ -47,11 +64,12 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
-        """The tracker's events that are not stored yet: after the ones it remembers, else Rasa's count query."""
+        """The tracker's events that are not stored yet (after the ones it remembers, else Rasa's count query), each
+        without the message's e5 vector."""
         stored = getattr(tracker, STORED_EVENTS, None)
         if not isinstance(stored, int) or tracker.events.maxlen is not None or not 0 <= stored <= len(tracker.events):
-            return super()._additional_events(session, tracker)
-        return itertools.islice(tracker.events, stored, len(tracker.events))
+            return map(without_vector, super()._additional_events(session, tracker))
+        return map(without_vector, itertools.islice(tracker.events, stored, len(tracker.events)))
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(tracker)

@@ -14,8 +14,9 @@ import hashlib
 import logging
 import sqlite3
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -32,7 +33,6 @@ Kind = Literal["query", "passage"]
 E5_SMALL = "multilingual-e5-small"
 DEFAULT_ENCODER = E5_SMALL
 BATCH_SIZE = 64
-OFFERED_QUERIES = 256  # query vectors handed in by a caller (the Rasa server's, for a message) kept for reuse
 MAX_CHARS = 1_000  # longer texts are cut: e5 reads 512 tokens at most, and a shopper's message is capped anyway
 PROGRESS_FROM = 2_000  # texts to embed before a progress bar is worth showing
 
@@ -114,6 +114,9 @@ class EmbeddingCache:
             return int(self._db.execute("SELECT count(*) FROM vectors").fetchone()[0])
 
 
+_GIVEN_QUERY: ContextVar[tuple[CachedEncoder, str, np.ndarray] | None] = ContextVar("given_query", default=None)
+
+
 class CachedEncoder:
     """An encoder behind the cache: batches what is missing, keeps the order of the input."""
 
@@ -123,9 +126,7 @@ class CachedEncoder:
         self._cache = cache
         self._batch_size = batch_size
         self.embedded = 0  # texts the encoder itself embedded (the rest came from the cache)
-        self.reused = 0  # queries answered with an offered vector
-        self._offered: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._offered_lock = threading.Lock()
+        self.reused = 0  # queries answered with a given vector (`given_query`)
 
     def embed(self, texts: Sequence[str], kind: Kind, progress: bool = False) -> np.ndarray:
         """Unit-length vectors of `texts` (rows in input order); each distinct text is embedded at most once."""
@@ -149,22 +150,24 @@ class CachedEncoder:
             return np.zeros((0, self.info.dimensions), dtype=np.float32)
         return np.stack([known[key] for key in keys])
 
-    def offer_query(self, text: str, vector: np.ndarray) -> None:
-        """A vector this very model already made for the query `text` (the Rasa server's, for the message):
-        `query(text)` returns it instead of embedding the text again. The latest OFFERED_QUERIES are kept."""
-        with self._offered_lock:
-            self._offered[text[:MAX_CHARS]] = vector
-            self._offered.move_to_end(text[:MAX_CHARS])
-            while len(self._offered) > OFFERED_QUERIES:
-                self._offered.popitem(last=False)
+    @contextmanager
+    def given_query(self, text: str, vector: np.ndarray) -> Iterator[None]:
+        """Within the block, and only in this call stack (a context variable), `query(text)` returns `vector`, which
+        this very model already made for `text` (the Rasa server's, for the message), instead of embedding the text
+        again. Nothing is kept after the block: another turn or conversation never sees it."""
+        token = _GIVEN_QUERY.set((self, text[:MAX_CHARS], vector))
+        try:
+            yield
+        finally:
+            _GIVEN_QUERY.reset(token)
 
     def query(self, text: str, cache: bool = True) -> np.ndarray:
-        """One query's vector (an offered one when there is one); `cache=False` for a shopper's message, which is
+        """One query's vector (the given one, inside `given_query`); `cache=False` for a shopper's message, which is
         never written to disk."""
-        offered = self._offered.get(text[:MAX_CHARS])
-        if offered is not None:
+        given = _GIVEN_QUERY.get()
+        if given is not None and given[0] is self and given[1] == text[:MAX_CHARS]:
             self.reused += 1
-            return offered
+            return given[2]
         if not cache:
             return self.encoder.embed([text[:MAX_CHARS]], "query")[0]
         return self.embed([text], "query")[0]

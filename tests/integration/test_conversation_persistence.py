@@ -61,7 +61,8 @@ def test_idle_conversations_expire_and_active_ones_stay() -> None:
 
 
 STORED_EVENTS_CHECK = """
-import asyncio, itertools, sys
+import asyncio, sys
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
@@ -70,6 +71,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 store = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store, Domain.empty())
 sender = sys.argv[1]
+counted = []  # count queries sent to PostgreSQL
+sa.event.listen(store.engine, "before_cursor_execute", lambda c, cur, sql, *a: counted.append("count(" in sql.lower()))
 
 def rows():
     with store.session_scope() as session:
@@ -77,35 +80,39 @@ def rows():
 
 def rasa_would_add(tracker):
     with store.session_scope() as session:
-        return list(SQLTrackerStore._additional_events(store, session, tracker))
+        return [e.as_dict() for e in SQLTrackerStore._additional_events(store, session, tracker)]
 
 async def check():
     tracker = DialogueStateTracker(sender, [])
-    tracker.update(UserUttered("我想看看口红"))
+    tracker.update(UserUttered("我想看看口红", parse_data={"e5_query": {"model": "m", "vector": "v"}}))
     await store.save(tracker)  # a tracker the store has not seen: Rasa's count
     counts = [rows()]
     tracker = await store.retrieve(sender)
     for event in (ActionExecuted("action_search_items"), BotUttered("为您找到"), SlotSet("language", "zh")):
         tracker.update(event)
-    same = [e.as_dict() for e in rasa_would_add(tracker)]
+    same = rasa_would_add(tracker) == [e.as_dict() for e in list(tracker.events)[1:4]]
+    counted.clear()
     await store.save(tracker)
     counts.append(rows())
     await store.save(tracker)  # saved again, nothing new
     counts.append(rows())
-    tracker.update(UserUttered("第二个"))
+    tracker.update(UserUttered("第二个", parse_data={"e5_query": {"model": "m", "vector": "v"}}))
+    counted.clear()
     await store.save(tracker)  # the same object, one more event
+    saves_counted = any(counted)
     counts.append(rows())
     stored = [e.as_dict() for e in (await store.retrieve(sender)).events]
+    kept = [e.parse_data.get("e5_query") for e in tracker.events if isinstance(e, UserUttered)]
     expected = [e.as_dict() for e in tracker.events]
-    remembered = getattr(tracker, "_events_in_tracker_store", None)  # what spares the count query
-    print(type(store).__name__, counts, same == [e.as_dict() for e in list(tracker.events)[1:4]], stored == expected,
-          remembered)
+    for event in expected:
+        event.get("parse_data", {}).pop("e5_query", None)
+    print(type(store).__name__, counts, same, stored == expected, saves_counted, kept[-1] is not None)
 asyncio.run(check())
 """
 
 
 @pytest.mark.skipif(os.environ.get("POSTGRES_MANAGED") != "1", reason="the tracker store is not the project's own")
-def test_each_event_is_stored_once_without_counting_them_on_every_save() -> None:
+def test_each_event_is_stored_once_without_counting_them_on_every_save_nor_the_message_vector() -> None:
     run = subprocess.run(
         [
             str(PATHS.repo / ".venv-rasa" / "bin" / "python"),
@@ -119,4 +126,4 @@ def test_each_event_is_stored_once_without_counting_them_on_every_save() -> None
         cwd=PATHS.repo,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split("\n")[-2] == "ExpiringSQLTrackerStore [1, 4, 4, 5] True True 5"
+    assert run.stdout.split("\n")[-2] == "ExpiringSQLTrackerStore [1, 4, 4, 5] True True False True"
