@@ -267,13 +267,21 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def server_processes() -> dict[str, list[int]]:
+    """Each server the project started (pid files in .run/) with its process and all its children."""
+    found = {}
+    for pid_file in sorted(RUN_DIR.glob("*.pid")):
+        try:
+            found[pid_file.stem] = process_tree(int(pid_file.read_text().split()[0]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 def rasa_processes() -> int:
     """The Rasa server's processes (RASA_WORKERS; with more than one, the workers and the parent that watches them),
     from its pid file; 0 when it is not ours."""
-    try:
-        return len(process_tree(int((RUN_DIR / "rasa.pid").read_text().split()[0])))
-    except (OSError, ValueError, IndexError):
-        return 0
+    return len(server_processes().get("rasa", []))
 
 
 def cpu_seconds() -> dict[str, float]:
@@ -281,15 +289,12 @@ def cpu_seconds() -> dict[str, float]:
     its children) and by this load generator."""
     tick = os.sysconf("SC_CLK_TCK")
     used = {}
-    for pid_file in sorted(RUN_DIR.glob("*.pid")):
-        total = 0.0
+    for name, pids in server_processes().items():
         try:
-            for pid in process_tree(int(pid_file.read_text().split()[0])):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += sum(int(ticks) for ticks in fields[11:15]) / tick  # its own and its ended children's
+            fields = [Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split() for pid in pids]
+            used[name] = sum(int(t) for own in fields for t in own[11:15]) / tick  # its own and its ended children's
         except (OSError, ValueError, IndexError):
             continue
-        used[pid_file.stem] = total
     own = os.times()
     used["load generator"] = own.user + own.system
     return used

@@ -20,15 +20,14 @@ from pathlib import Path
 import requests
 
 from benchmarks.assistant_latency import (
-    RUN_DIR,
     SCRIPTS,
     Script,
     answered,
     load_arguments,
-    process_tree,
     rasa_answers,
     rasa_processes,
     run_conversations,
+    server_processes,
     summary,
 )
 from kg_builder.config import PATHS
@@ -68,12 +67,9 @@ def resident_mb(pid: int) -> float:
 def memory() -> dict[str, float]:
     """Resident memory (MB) of each process the project started (pid files in .run/), with its children."""
     found = {}
-    for pid_file in sorted(RUN_DIR.glob("*.pid")):
+    for name, pids in server_processes().items():
         try:
-            pid = int(pid_file.read_text().split()[0])
-            found[pid_file.stem] = round(
-                sum(resident_mb(p) for p in process_tree(pid) if Path(f"/proc/{p}").exists()), 1
-            )
+            found[name] = round(sum(resident_mb(p) for p in pids if Path(f"/proc/{p}").exists()), 1)
         except (OSError, ValueError, IndexError):
             continue
     return found

@@ -140,7 +140,7 @@ def rest_turn(turn: TurnKind, repeats: int) -> float:
     return statistics.median(times)
 
 
-def rasa_vector(text: str) -> np.ndarray:
+def message_vector(text: str) -> np.ndarray:
     """The e5 query vector the Rasa server's intent classifier makes for `text` (the same model, embedded anew)."""
     return text_encoder().encoder.embed([text], "query")[0]
 
@@ -148,7 +148,7 @@ def rasa_vector(text: str) -> np.ndarray:
 def webhook_body(text: str, intent: str, action: str, slots: dict[str, Any]) -> dict[str, Any]:
     """The action server request Rasa sends for `action` after a user message (tracker with slots, one event)."""
     latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": []}
-    latest[PARSE_KEY] = pack(rasa_vector(text), model_tag())
+    latest[PARSE_KEY] = pack(message_vector(text), model_tag())
     return {
         "next_action": action,
         "sender_id": "profile",
@@ -203,7 +203,7 @@ def main() -> int:
         row["rest_ms"] = round(rest_turn(turn, args.repeats), 2)
         row["nlu_ms"] = round(nlu[turn.text], 2)
         row["action_http_ms"] = round(median_ms(action_call(turn), args.repeats), 2)
-        with text_encoder().given_query(turn.text, rasa_vector(turn.text)):  # as the action server does
+        with text_encoder().given_query(turn.text, message_vector(turn.text)):  # as the action server does
             row |= service_profile(assistant, store, turn, args.repeats)
         row["rasa_rest_ms"] = round(row["rest_ms"] - row["nlu_ms"] - row["action_http_ms"], 2)
         rows.append(row)
