@@ -26,7 +26,7 @@ from kg_builder.config import PATHS
 from kg_builder.crossmodal.image_search import RankedImage
 from kg_builder.graph.item_vectors import item_text
 from kg_builder.graph.ontology import BRAND, CATEGORY, POI, PROBLEM, PROPERTY, SCENARIO
-from kg_builder.textual.inference import RULE_SOURCE
+from kg_builder.graph.rules import RULE_SOURCE
 
 _NAMED_KINDS = {CATEGORY: "categories", PROPERTY: "properties", SCENARIO: "scenarios", PROBLEM: "problems", POI: "pois"}
 _ENTITY_LABELS = (CATEGORY, PROPERTY, BRAND, SCENARIO, PROBLEM, POI)  # the labels of ENTITY_NAMES

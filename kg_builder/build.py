@@ -97,23 +97,25 @@ def complete_graph(
     clock: StageClock,
     database: str = "neo4j",
     extraction: ExtractionSettings | None = None,
+    infer: bool = True,
 ) -> None:
     """The stages after the import, of both paths: the learned stages (when `extraction` is given), the HAS_POI
-    inference and the PREFERS completion."""
+    inference (unless `infer` is False: the bulk path imported its links) and the PREFERS completion."""
     if extraction is not None:
         report.extraction = run_extraction(driver, catalog, extraction, database)
         report.stage_seconds.update(report.extraction.seconds)
         clock.lap(None)
     else:
         log.warning("learned stages skipped (no datasets): no mined POIs, predicted SATISFY links or NER profiles")
-    report.inferred_has_poi, report.removed_has_poi = infer_item_pois(driver, database)
-    clock.lap("infer HAS_POI")
-    log.info(
-        "inference: %d HAS_POI inferred, %d stale removed in %.1fs",
-        report.inferred_has_poi,
-        report.removed_has_poi,
-        report.stage_seconds["infer HAS_POI"],
-    )
+    if infer:
+        report.inferred_has_poi, report.removed_has_poi = infer_item_pois(driver, database)
+        clock.lap("infer HAS_POI")
+        log.info(
+            "inference: %d HAS_POI inferred, %d stale removed in %.1fs",
+            report.inferred_has_poi,
+            report.removed_has_poi,
+            report.stage_seconds["infer HAS_POI"],
+        )
     report.prefers, removed_prefers = complete_preferences(driver, database)
     clock.lap("complete PREFERS")
     log.info(

@@ -17,6 +17,7 @@ DEFAULT_CURRENCY = "CNY"  # of a priced item that names no currency: every demo 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNCLEAN = re.compile(r"[\x00-\x1f\x7f]|[^\S ]| {2}")  # what the two above would change, but for the ends
 _CURRENCY = re.compile(r"[A-Z]{3}")  # an ISO 4217 code
 
 
@@ -186,7 +187,7 @@ def clean_text(value: Any, name: str) -> str:
         value = str(value)
     if not isinstance(value, str):
         raise RecordInvalid(f"field '{name}' must be text, got {type(value).__name__}")
-    text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip()
+    text = _SPACES.sub(" ", _CONTROL.sub("", value)).strip() if _UNCLEAN.search(value) else value.strip()
     if not text:
         raise RecordInvalid(f"field '{name}' is empty")
     if len(text) > MAX_TEXT:
@@ -234,8 +235,8 @@ def validate(kind: RecordKind, raw: Any) -> dict[str, Any]:
     """Check one raw row of `kind` and return it cleaned; raise RecordInvalid with the reason."""
     if not isinstance(raw, dict):
         raise RecordInvalid(f"a {kind.name} record must be an object, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - kind.field_names)
-    if unknown:
+    if not kind.field_names.issuperset(raw):
+        unknown = sorted(set(raw) - kind.field_names)
         raise RecordInvalid(f"unknown field(s) {', '.join(repr(u[:40]) for u in unknown[:5])}")
     row: dict[str, Any] = {}
     for spec in kind.fields:

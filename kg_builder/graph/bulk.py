@@ -1,7 +1,8 @@
 """The bulk path of a first load: a validated catalog as neo4j-admin CSV files, imported into a stopped, empty database.
 
 The CSV files hold the very graph that kg_builder.graph.writer's MERGE queries build (same labels, ids, properties
-and relationships); constraints, indexes and the inference rules are added once the server runs (kg_builder.build).
+and relationships) plus the HAS_POI links that kg_builder.graph.rules infers from it; constraints, indexes and the
+other stages are added once the server runs (kg_builder.bulk_build).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ import re
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
-
-from neo4j import Driver
 
 from kg_builder.catalog.loader import Catalog
 from kg_builder.config import Neo4jSettings, generated_password
@@ -29,6 +29,7 @@ from kg_builder.graph.ontology import (
     CAUSE,
     FAQ,
     HAS_IMAGE,
+    HAS_POI,
     HAS_PROBLEM,
     HAS_PROPERTY,
     IMAGE,
@@ -45,6 +46,7 @@ from kg_builder.graph.ontology import (
     SCENARIO,
     USER,
 )
+from kg_builder.graph.rules import has_poi_links
 from kg_builder.graph.writer import SUBJECT_LABELS
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,7 @@ RELATIONSHIP_COLUMNS: dict[tuple[str, str, str], tuple[str, ...]] = {
     (OF_PROPERTY, PROPERTY_VALUE, PROPERTY): (),
     (HAS_PROPERTY, ITEM, PROPERTY_VALUE): ("name", "value_id", "source", "position:long"),
     (SATISFY, PROPERTY_VALUE, POI): ("score:double", "source"),
+    (HAS_POI, ITEM, POI): ("inferred:boolean", "score:double", "source", "predicted:boolean"),
     (CAUSE, SCENARIO, PROBLEM): _SOURCE,
     (NEED, PROBLEM, POI): _SOURCE,
     (HAS_PROBLEM, USER, PROBLEM): _SOURCE,
@@ -96,17 +99,6 @@ RELATIONSHIP_COLUMNS: dict[tuple[str, str, str], tuple[str, ...]] = {
 }
 
 RelKey = tuple[str, str, str]
-
-# neo4j-admin leaves an empty list's property out; the online SET stores []: these queries put it back.
-EMPTY_LIST_QUERIES: tuple[str, ...] = tuple(
-    f"""
-MATCH (n:{label}) WHERE n.{name} IS NULL
-CALL (n) {{ SET n.{name} = [] }} IN TRANSACTIONS OF 10000 ROWS"""
-    for label, columns in NODE_COLUMNS.items()
-    for column in columns
-    if column.endswith("[]")
-    for name in [column.split(":", 1)[0]]
-)
 
 
 class BulkRefused(RuntimeError):
@@ -144,12 +136,16 @@ def _property_name(column: str) -> str:
     return column.split(":", 1)[0]
 
 
+_NODE_PROPERTY_NAMES = {label: tuple(map(_property_name, columns)) for label, columns in NODE_COLUMNS.items()}
+
+
 def _node_properties(label: str, row: dict[str, Any]) -> dict[str, Any]:
-    return {_property_name(column): row.get(_property_name(column)) for column in NODE_COLUMNS[label]}
+    return {name: row.get(name) for name in _NODE_PROPERTY_NAMES[label]}
 
 
 def bulk_graph(catalog: Catalog) -> BulkGraph:
-    """The graph that writer.WRITE_QUERIES and IMAGE_QUERIES build from these rows, in the same kind order."""
+    """The graph that writer.WRITE_QUERIES and IMAGE_QUERIES build from these rows, in the same kind order, with the
+    HAS_POI links that rules.INFER_HAS_POI adds to it."""
     graph = BulkGraph()
     for kind, label in NODE_KINDS.items():
         for row in catalog.rows.get(kind, []):
@@ -193,6 +189,9 @@ def bulk_graph(catalog: Catalog) -> BulkGraph:
     for row in catalog.rows.get("images", []):
         key = (HAS_IMAGE, SUBJECT_LABELS[row["subject_kind"]], IMAGE)
         graph.link(key, row["subject"], row["id"], score=1.0, model="curated", source=row["source"])
+    graph.relationships[(HAS_POI, ITEM, POI)] = has_poi_links(
+        graph.relationships[(HAS_PROPERTY, ITEM, PROPERTY_VALUE)], graph.relationships[(SATISFY, PROPERTY_VALUE, POI)]
+    )
     return graph
 
 
@@ -210,27 +209,37 @@ class ImportFiles:
         ]
 
 
-def _cell(value: Any) -> Any:
-    """A CSV field: a list joined by the array delimiter; None (and an empty list) as an empty field, i.e. no value."""
-    if isinstance(value, list):
-        return ARRAY_DELIMITER.join(value) if value else None
-    return value
+def _array_cell(value: list[str] | None) -> str | None:
+    """An array field: the items joined by the array delimiter; None and an empty list as an empty field, i.e. no
+    property (as the online writer stores an empty list)."""
+    return ARRAY_DELIMITER.join(value) if value else None
+
+
+def _boolean_cell(value: bool | None) -> str | None:
+    """A boolean field as neo4j-admin reads one: `true` (it reads Python's `True` as false)."""
+    return None if value is None else str(value).lower()
+
+
+_CELL_BY_TYPE: dict[str, Callable[[Any], Any]] = {"[]": _array_cell, ":boolean": _boolean_cell}
 
 
 def _write_table(
-    path: Path, header: list[str], rows: Iterable[list[Any]], on_rows: Callable[[int], None] | None
+    path: Path, header: list[str], rows: Iterator[list[Any]], on_rows: Callable[[int], None] | None
 ) -> None:
+    """Write the header and the rows (arrays and booleans formatted) in chunks of 10,000 rows told to `on_rows`."""
+    cells = [
+        (n, cell) for n, column in enumerate(header) for end, cell in _CELL_BY_TYPE.items() if column.endswith(end)
+    ]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        count = 0
-        for row in rows:
-            writer.writerow([_cell(value) for value in row])
-            count += 1
-            if on_rows and count % 10_000 == 0:
-                on_rows(10_000)
-        if on_rows:
-            on_rows(count % 10_000)
+        while chunk := list(islice(rows, 10_000)):
+            for row in chunk if cells else ():
+                for n, cell in cells:
+                    row[n] = cell(row[n])
+            writer.writerows(chunk)
+            if on_rows:
+                on_rows(len(chunk))
 
 
 def write_csvs(graph: BulkGraph, folder: Path, on_rows: Callable[[int], None] | None = None) -> ImportFiles:
@@ -245,10 +254,9 @@ def write_csvs(graph: BulkGraph, folder: Path, on_rows: Callable[[int], None] | 
         if not rows:
             continue
         path = folder / f"nodes-{label}.csv"
-        columns = NODE_COLUMNS[label]
-        names = [_property_name(column) for column in columns]
-        table = ([n, node_id, *(props.get(name) for name in names)] for n, (node_id, props) in enumerate(rows.items()))
-        _write_table(path, [f":ID({label})", "id", *columns], table, on_rows)
+        names = _NODE_PROPERTY_NAMES[label]
+        table = ([n, node_id, *map(props.get, names)] for n, (node_id, props) in enumerate(rows.items()))
+        _write_table(path, [f":ID({label})", "id", *NODE_COLUMNS[label]], table, on_rows)
         nodes.append((label, path))
     relationships: list[tuple[str, Path]] = []
     for (rel, start, end), rows in graph.relationships.items():
@@ -256,9 +264,9 @@ def write_csvs(graph: BulkGraph, folder: Path, on_rows: Callable[[int], None] | 
             continue
         path = folder / f"rels-{rel}-{start}-{end}.csv"
         columns = RELATIONSHIP_COLUMNS[(rel, start, end)]
-        names = [_property_name(column) for column in columns]
+        names = tuple(map(_property_name, columns))
         starts, ends = numbers[start], numbers[end]
-        table = ([starts[a], ends[b], *(props.get(name) for name in names)] for (a, b), props in rows.items())
+        table = ([starts[a], ends[b], *map(props.get, names)] for (a, b), props in rows.items())
         _write_table(path, [f":START_ID({start})", f":END_ID({end})", *columns], table, on_rows)
         relationships.append((rel, path))
     return ImportFiles(folder, tuple(nodes), tuple(relationships))
@@ -363,13 +371,6 @@ def admin_import(
         log.error("bulk: neo4j-admin failed (exit %d); see %s", result.returncode, log_file)
         raise ImportFailed(f"neo4j-admin import failed (exit {result.returncode}; log {log_file}):\n{tail}")
     return result
-
-
-def fill_empty_lists(driver: Driver, database: str = "neo4j") -> None:
-    """Give every imported node the empty lists the online path stores (aliases [] where none were given)."""
-    with driver.session(database=database) as session:  # CALL ... IN TRANSACTIONS needs an implicit transaction
-        for query in EMPTY_LIST_QUERIES:
-            session.run(query).consume()
 
 
 def instance_settings(instance: Instance, database: str = "neo4j") -> Neo4jSettings:

@@ -154,8 +154,9 @@ def batches(rows: Sequence[dict[str, Any]], size: int = BATCH_SIZE) -> Iterable[
 
 
 def _params(row: dict[str, Any]) -> dict[str, Any]:
-    """The row as query parameters, internal keys dropped."""
-    return {key: value for key, value in row.items() if not key.startswith("_")}
+    """The row as query parameters, internal keys dropped; an empty list as null, i.e. no property (as the bulk
+    path stores it, since neo4j-admin cannot: readers coalesce a missing alias list to [])."""
+    return {key: None if value == [] else value for key, value in row.items() if not key.startswith("_")}
 
 
 def _grouped(kind: str, rows: Sequence[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:

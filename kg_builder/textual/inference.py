@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from neo4j import Driver
 
-from kg_builder.graph.rules import INFER_HAS_POI, REMOVE_STALE_HAS_POI
-
-RULE_SOURCE = "rule:has_property+satisfy"
+from kg_builder.graph.rules import INFER_HAS_POI, REMOVE_STALE_HAS_POI, RULE_SOURCE
 
 
 def infer_item_pois(driver: Driver, database: str = "neo4j") -> tuple[int, int]:

@@ -22,8 +22,9 @@ from kg_builder.graph.bulk import (
     check_target,
     write_csvs,
 )
-from kg_builder.graph.ontology import HAS_PROPERTY, ITEM, PROPERTY_VALUE, SATISFY
-from kg_builder.graph.writer import IMAGE_QUERIES, WRITE_QUERIES
+from kg_builder.graph.ontology import HAS_POI, HAS_PROPERTY, ITEM, PROPERTY_VALUE, SATISFY
+from kg_builder.graph.rules import RULE_SOURCE, has_poi_links
+from kg_builder.graph.writer import IMAGE_QUERIES, WRITE_QUERIES, _params
 from kg_builder.timing import StageClock
 from tests.conftest import mini_catalog, write_jsonl
 
@@ -92,7 +93,42 @@ def test_the_csv_files_hold_the_online_graph(tmp_path: Path) -> None:
     assert has_property["value_id"] == "pytest-ingredient:test licorice"
     (satisfy,) = _read(relationships[f"rels-{SATISFY}-{PROPERTY_VALUE}-POI.csv"])
     assert satisfy["score:double"] == "1.0"  # coalesce(row.score, 1.0)
-    assert graph.node_count == 10 and graph.relationship_count == 9
+    (has_poi,) = _read(relationships[f"rels-{HAS_POI}-{ITEM}-POI.csv"])  # item -> licorice -> POI, as the rule infers
+    assert has_poi == {
+        f":START_ID({ITEM})": "0",
+        ":END_ID(POI)": "0",
+        "inferred:boolean": "true",
+        "score:double": "1.0",
+        "source": RULE_SOURCE,
+        "predicted:boolean": "false",
+    }
+    assert graph.node_count == 10 and graph.relationship_count == 10
+
+
+def test_has_poi_links_keep_the_best_score_and_are_predicted_only_when_every_reason_is() -> None:
+    has_property = [("i1", "v1"), ("i1", "v2"), ("i2", "v2"), ("i3", "v3")]
+    satisfy = {
+        ("v1", "soft"): {"score": 0.6, "predicted": True},
+        ("v2", "soft"): {"score": 0.9},  # curated: no `predicted`
+        ("v2", "calm"): {"score": None, "predicted": True},  # no score counts as 1.0
+        ("v9", "calm"): {"score": 1.0},  # a value no item has
+    }
+    links = has_poi_links(has_property, satisfy)
+    assert {key: (link["score"], link["predicted"]) for key, link in links.items()} == {
+        ("i1", "soft"): (0.9, False),
+        ("i1", "calm"): (1.0, True),
+        ("i2", "soft"): (0.9, False),
+        ("i2", "calm"): (1.0, True),
+    }
+    assert all(link["inferred"] and link["source"] == RULE_SOURCE for link in links.values())
+
+
+def test_an_empty_list_is_no_property_on_both_paths() -> None:
+    assert _params({"aliases_zh": [], "aliases_en": ["x"], "name": "", "_origin": "f:1"}) == {
+        "aliases_zh": None,
+        "aliases_en": ["x"],
+        "name": "",
+    }
 
 
 def test_aliases_become_one_array_field(tmp_path: Path) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
-from kg_builder.catalog.records import KIND_BY_NAME, RecordInvalid, validate, value_key
+from kg_builder.catalog.records import KIND_BY_NAME, RecordInvalid, clean_text, validate, value_key
 
 ITEMS = KIND_BY_NAME["items"]
 GOOD_ITEM = {"id": "x1", "title": " A   title\x07 ", "lang": "en", "category": "c", "source": "s"}
@@ -65,3 +68,19 @@ def test_value_key_unifies_languages() -> None:
         "ingredient", "dipotassium glycyrrhizinate"
     )
     assert value_key("size", "S") != value_key("color", "S")
+
+
+def test_clean_text_skips_its_substitutions_only_when_they_would_change_nothing() -> None:
+    def by_substitution(text: str) -> str:  # the definition: control characters out, white-space runs as one space
+        return re.sub(r"\s+", " ", re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text)).strip()
+
+    pieces = ["a", "中", " ", "  ", "\t", "\n", "\r", "\x00", "\x1f", "\x7f", "\u3000", "\xa0", "\u2028", "😀", "x y"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choices(pieces, k=rng.randint(1, 8))) for _ in range(5000)]
+    for text in [*texts, "plain text", " edge ", "中文 English"]:
+        expected = by_substitution(text)
+        if expected:
+            assert clean_text(text, "f") == expected, repr(text)
+        else:
+            with pytest.raises(RecordInvalid, match="is empty"):
+                clean_text(text, "f")
