@@ -1,11 +1,9 @@
 """Components that run inside the Rasa server (.venv-rasa), not in the action server.
 
 Importing the package (Rasa does when it loads any of its components or channels) installs the prebuilt validator
-of action server responses (action_validation.py), the table of event classes (event_types.py) and the kept HTTP
-sessions to the action server (kept_sessions.py)."""
+of action server responses (action_validation.py) and the table of event classes (event_types.py)."""
 
-from rasa_addons import action_validation, event_types, kept_sessions
+from rasa_addons import action_validation, event_types
 
 action_validation.install()
 event_types.install()
-kept_sessions.install()

@@ -15,7 +15,6 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
 from actions.limits import MAX_MESSAGE_CHARS, too_long, too_long_reply
-from rasa_addons.kept_sessions import close_kept_sessions
 
 logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -43,6 +42,4 @@ class LimitedRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        blueprint = super().blueprint(limit_messages(on_new_message))
-        blueprint.listener("after_server_stop")(close_kept_sessions)  # the sessions kept_sessions.install() keeps
-        return blueprint
+        return super().blueprint(limit_messages(on_new_message))

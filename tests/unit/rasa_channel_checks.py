@@ -162,45 +162,8 @@ def check_the_event_types() -> None:
     assert event == SlotSet("language", "zh")
 
 
-async def check_the_kept_sessions() -> None:
-    """Calls through an EndpointConfig (as RemoteAction makes them) share one connection; stopping closes it."""
-    from aiohttp import web
-    from rasa.utils.endpoints import EndpointConfig
-
-    from rasa_addons.kept_sessions import close_kept_sessions, kept_session
-
-    assert EndpointConfig.session is kept_session, "the kept sessions are not installed"
-    peers: list[Any] = []
-
-    async def webhook(request: web.Request) -> web.Response:
-        peers.append(request.transport.get_extra_info("peername"))  # the client's address and port
-        return web.json_response({"events": [], "responses": [{"text": (await request.json())["next_action"]}]})
-
-    app = web.Application()
-    app.router.add_post("/webhook", webhook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
-        answers = [await endpoint.copy().request(json={"next_action": f"a{n}"}, method="post") for n in range(3)]
-        assert [a["responses"][0]["text"] for a in answers] == ["a0", "a1", "a2"]
-        assert len(peers) == 3 and len(set(peers)) == 1, peers  # one connection, not one per call
-        session = kept_session(endpoint).session
-        await close_kept_sessions()
-        assert session.closed
-        await endpoint.request(json={"next_action": "after"}, method="post")  # a new session after a close
-        assert len(set(peers)) == 2, peers
-        await close_kept_sessions()
-    finally:
-        await runner.cleanup()
-
-
 async def main() -> None:
     check_the_action_validation()
-    await check_the_kept_sessions()
     check_the_event_types()
     await check_the_wrapper()
     await check_rest()
