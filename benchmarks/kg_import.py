@@ -306,7 +306,7 @@ def _bulk(args: argparse.Namespace) -> int:
     report = bulk_build(folder, instance, lambda: bulk_neo4j("start", instance.home), progress=True)
     print(report.summary())
     import_seconds = report.stage_seconds["neo4j-admin import"]
-    offline = report.stage_seconds["write CSV"] + import_seconds
+    offline = report.stage_seconds["graph and HAS_POI"] + report.stage_seconds["write CSV"] + import_seconds
     links = relationship_rows(folder)
     with connect(instance_settings(instance)) as driver:
         stats = graph_stats(driver)

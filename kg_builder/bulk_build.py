@@ -77,7 +77,8 @@ def bulk_build(
     log.info("bulk build: catalog %s into database %s of %s", source, database, instance.home)
     catalog = load_reported(source, report, clock, err)
     report.written = {kind: len(rows) for kind, rows in catalog.rows.items()}
-    graph = bulk_graph(catalog)
+    learned = extraction is not None  # the learned stages add predicted SATISFY links: then the query infers HAS_POI
+    graph = bulk_graph(catalog, has_poi=not learned)
     report.nodes, report.relationships = graph.node_count, graph.relationship_count
     report.inferred_has_poi = len(graph.relationships[(HAS_POI, ITEM, POI)])
     clock.lap("graph and HAS_POI")
@@ -96,8 +97,7 @@ def bulk_build(
     with _ready(instance_settings(instance, database)) as driver:
         ensure_schema(driver, database, INDEX_SECONDS)
         clock.lap("schema")
-        # HAS_POI came with the import; the learned stages' predicted SATISFY links need the inference again
-        complete_graph(driver, catalog, report, clock, database, extraction, infer=extraction is not None)
+        complete_graph(driver, catalog, report, clock, database, extraction, infer=learned)
     report.seconds = time.perf_counter() - started
     log.info("bulk build: done in %.1fs", report.seconds)
     return report

@@ -27,10 +27,10 @@ export ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"  # endpoints.yml
 export ACTION_SERVER_SANIC_WORKERS="${ACTION_WORKERS:-2}"  # processes of the action server (rasa-sdk reads this)
 # Processes of the Rasa server (Rasa reads SANIC_WORKERS; more than one needs the Redis lock store, which
-# endpoints.yml names). More than one only for REST clients: processes sharing a port do not keep a socket.io
-# client's requests on one process, and the chat page's widget (socket.io) then loses its session. With REST only,
-# 2 processes nearly doubled the turns a second on 2 cores (README: Speed).
-export RASA_WORKERS="${RASA_WORKERS:-1}"
+# endpoints.yml names). 2 nearly doubled the turns a second on 2 cores (README: Speed). The chat page keeps one
+# websocket to one process (web/serve.py serves the widget with the websocket transport alone); a socket.io client
+# that starts with long polling needs 1, or a proxy with sticky sessions.
+export RASA_WORKERS="${RASA_WORKERS:-2}"
 # OpenMP threads per server process (the e5 engine): one, passive, so that concurrent turns on a few cores do not
 # oversubscribe them (measured: 4.5 -> 8.5 turns/s at concurrency 8 on 2 cores). The build keeps its default.
 export SERVER_OMP_THREADS="${SERVER_OMP_THREADS:-1}"

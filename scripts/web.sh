@@ -19,7 +19,6 @@ start() {
   else
     require_free_port "$RASA_PORT" RASA_PORT "Rasa server"
     echo "starting the Rasa server on port $RASA_PORT, $RASA_WORKERS process(es) (log: .run/rasa.log) ..."
-    [ "$RASA_WORKERS" = 1 ] || echo "note: RASA_WORKERS=$RASA_WORKERS serves REST clients only; the chat page (socket.io) needs 1" >&2
     local api=()
     if [ "${RASA_ENABLE_API:-0}" = 1 ]; then  # the HTTP API can rewrite conversations and models: token only
       api=(--enable-api --auth-token "$(generated_secret "$RUN_DIR/rasa-api-token")")

@@ -6,6 +6,10 @@ from /media/, /data/catalog/images/, /models/images/extracted/pieces/ and /share
 beside the checkout); the folders are those of kg_builder.config.PATHS, so MKG_MEDIA_DIR, MKG_MODELS_DIR and
 SHARED_DATA move them. Anything else, a hidden file or folder included, is 404.
 
+The widget bundle is served with one change: its socket.io connection uses the websocket transport alone (rasa-webchat
+1.0.1 opens it with long polling first, whose requests may each reach another Rasa process), so that the page keeps
+one connection to one Rasa process and works with RASA_WORKERS above 1.
+
 The page talks to the Rasa server named by `?rasa=`, else to port 5005 of the host it came from. A page request
 whose `?rasa=` names another server than the configured one (--rasa-url, else http://<the page's host>:--rasa-port)
 is refused with 403, so that no link can point the page, and what the user types, at someone else's server.
@@ -16,6 +20,8 @@ is refused with 403, so that no link can point the page, and what the user types
 from __future__ import annotations
 
 import argparse
+import functools
+import io
 import posixpath
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -26,6 +32,10 @@ from kg_builder.config import PATHS
 
 PAGE = "web/index.html"
 WIDGET = "web/node_modules/rasa-webchat/lib/"
+WIDGET_BUNDLE = WIDGET + "index.js"
+# rasa-webchat 1.0.1's socket.io options (`r`, from socketPath `n`), and the same asking for the websocket transport
+SOCKET_OPTIONS = "var r=n?{path:n}:{}"
+WEBSOCKET_ONLY = 'var r=n?{path:n,transports:["websocket"]}:{transports:["websocket"]}'
 SERVED = PATHS.served()
 MEDIA_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".mp4", ".webm"})
 DEFAULT_RASA_PORT = 5005
@@ -46,6 +56,16 @@ def resolve(url_path: str) -> Path | None:
         if root in target.parents:
             return target
     return None
+
+
+@functools.cache
+def websocket_only_bundle(path: Path) -> bytes:
+    """The widget bundle at `path` with its socket.io options asking for the websocket transport alone; RuntimeError
+    when the options are not found exactly once (another rasa-webchat version: look at its socket code again)."""
+    source = path.read_text(encoding="utf-8")
+    if source.count(SOCKET_OPTIONS) != 1:
+        raise RuntimeError(f"{path}: rasa-webchat's socket.io options {SOCKET_OPTIONS!r} not found exactly once")
+    return source.replace(SOCKET_OPTIONS, WEBSOCKET_ONLY).encode("utf-8")
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
@@ -102,6 +122,13 @@ class Handler(SimpleHTTPRequestHandler):
         ):
             self.send_error(403, "?rasa= may only name this chat's Rasa server")
             return None
+        if target == PATHS.repo / WIDGET_BUNDLE:
+            body = websocket_only_bundle(target)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
         return super().send_head()
 
     def translate_path(self, path: str) -> str:
@@ -129,6 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rasa_url and _origin(args.rasa_url) is None:
         parser.error("--rasa-url must be an http(s) origin such as http://host:5005")
+    websocket_only_bundle(PATHS.repo / WIDGET_BUNDLE)  # fails now, not at the first page, on another widget version
     server = ThreadingHTTPServer((args.host, args.port), handler(args.rasa_url, args.rasa_port))
     print(f"chat page at http://{args.host}:{args.port}/", flush=True)
     server.serve_forever()

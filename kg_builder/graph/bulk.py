@@ -113,7 +113,8 @@ class ImportFailed(RuntimeError):
 class BulkGraph:
     """Nodes per label (id -> properties) and relationships per (type, start, end) ((start id, end id) -> properties).
 
-    Dictionaries keyed as the online MERGEs are, so a repeated key keeps the last properties, as SET does."""
+    Dictionaries keyed as the online MERGEs are, so a repeated key keeps the last properties, as SET does. Links may
+    share one properties dict (the HAS_POI links do): read them, never change one in place."""
 
     nodes: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {label: {} for label in NODE_COLUMNS})
     relationships: dict[RelKey, dict[tuple[str, str], dict[str, Any]]] = field(
@@ -143,9 +144,9 @@ def _node_properties(label: str, row: dict[str, Any]) -> dict[str, Any]:
     return {name: row.get(name) for name in _NODE_PROPERTY_NAMES[label]}
 
 
-def bulk_graph(catalog: Catalog) -> BulkGraph:
+def bulk_graph(catalog: Catalog, has_poi: bool = True) -> BulkGraph:
     """The graph that writer.WRITE_QUERIES and IMAGE_QUERIES build from these rows, in the same kind order, with the
-    HAS_POI links that rules.INFER_HAS_POI adds to it."""
+    HAS_POI links that rules.INFER_HAS_POI adds to it (unless not `has_poi`: the query will run after the import)."""
     graph = BulkGraph()
     for kind, label in NODE_KINDS.items():
         for row in catalog.rows.get(kind, []):
@@ -189,9 +190,11 @@ def bulk_graph(catalog: Catalog) -> BulkGraph:
     for row in catalog.rows.get("images", []):
         key = (HAS_IMAGE, SUBJECT_LABELS[row["subject_kind"]], IMAGE)
         graph.link(key, row["subject"], row["id"], score=1.0, model="curated", source=row["source"])
-    graph.relationships[(HAS_POI, ITEM, POI)] = has_poi_links(
-        graph.relationships[(HAS_PROPERTY, ITEM, PROPERTY_VALUE)], graph.relationships[(SATISFY, PROPERTY_VALUE, POI)]
-    )
+    if has_poi:
+        graph.relationships[(HAS_POI, ITEM, POI)] = has_poi_links(
+            graph.relationships[(HAS_PROPERTY, ITEM, PROPERTY_VALUE)],
+            graph.relationships[(SATISFY, PROPERTY_VALUE, POI)],
+        )
     return graph
 
 

@@ -77,8 +77,8 @@ _NAMED_LABELS = (CATEGORY, BRAND, PROPERTY, PROPERTY_VALUE, POI, PROBLEM, SCENAR
 def schema_statements() -> list[str]:
     """Indexes and constraints, idempotent (IF NOT EXISTS); labels come from this module, never from data.
 
-    The full-text indexes come first: Neo4j fills them in the background while the constraints are built in the
-    foreground, which took 14-20 s on the paper-scale graph here against 20-29 s the other way round."""
+    The full-text indexes come first, so that Neo4j fills them in the background while it builds the constraints
+    (by hand on the paper-scale graph, a warm server: 14-20 s against 20-29 s the other way round)."""
     cjk = "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
     return [
         f"CREATE FULLTEXT INDEX {ITEM_SEARCH_INDEX} IF NOT EXISTS "
@@ -92,18 +92,8 @@ def schema_statements() -> list[str]:
     ]
 
 
-def create_schema(driver: Driver, database: str = "neo4j") -> None:
-    """Create every index and constraint; the constraints are ready on return, full-text indexes may still fill."""
+def ensure_schema(driver: Driver, database: str = "neo4j", seconds: int = 120) -> None:
+    """Create every index and constraint, then wait until the indexes are online (Neo4j raises after `seconds`)."""
     for statement in schema_statements():
         driver.execute_query(statement, database_=database)
-
-
-def await_indexes(driver: Driver, database: str = "neo4j", seconds: int = 120) -> None:
-    """Wait until every index is online; Neo4j raises an error after `seconds`."""
     driver.execute_query("CALL db.awaitIndexes($seconds)", seconds=seconds, database_=database)
-
-
-def ensure_schema(driver: Driver, database: str = "neo4j", seconds: int = 120) -> None:
-    """Create every index and constraint, then wait (at most `seconds`) until the indexes are online."""
-    create_schema(driver, database)
-    await_indexes(driver, database, seconds)

@@ -56,19 +56,29 @@ def _graph(driver: Driver) -> tuple[list[Any], list[Any]]:
     return [(r["labels"], r["props"]) for r in nodes], [tuple(r.values()) for r in links]
 
 
+def _add_lines(path: Path, *rows: dict[str, Any]) -> None:
+    write_jsonl(path, [*path.read_text(encoding="utf-8").splitlines(), *rows])
+
+
 def test_the_bulk_path_builds_the_online_graph(scratch: tuple[Instance, dict[str, str]], tmp_path: Path) -> None:
     instance, environment = scratch
     root = mini_catalog(tmp_path / "catalog")
     items = root / "items.jsonl"
     write_jsonl(items, [*items.read_text(encoding="utf-8").splitlines(), '{"id": "pytest-broken", "title": "x", '])
     write_jsonl(root / "user_problems.jsonl", [{"user": "pytest-u", "problem": "pytest-dull", "source": "t"}])
+    _add_lines(root / "pois.jsonl", {"id": "pytest-calm", "name_zh": "测试舒缓", "name_en": "test calm", "source": "t"})
+    rice = {"property": "pytest-ingredient", "value": "test rice", "source": "t"}
+    _add_lines(root / "item_properties.jsonl", {**rice, "item": "pytest-item1"}, {**rice, "item": "pytest-item2"})
+    # item1 reaches `fair` through two values (scores 1.0 and 0.4): HAS_POI keeps the best
+    fair, calm = {**rice, "poi": "pytest-fair", "score": 0.4}, {**rice, "poi": "pytest-calm", "score": 0.7}
+    _add_lines(root / "satisfies.jsonl", fair, calm)
 
     def start() -> None:
         subprocess.run([NEO4J_SH, "start"], env=environment, check=True)
 
     report = bulk_build(root, instance, start, progress=False)
     assert [str(e).split(": ")[0] for e in report.errors] == ["catalog/items.jsonl:3"]
-    assert report.inferred_has_poi == 1 and report.prefers == 1
+    assert report.inferred_has_poi == 4 and report.prefers == 1
     with pytest.raises(BulkRefused, match="is running"):
         bulk_build(root, instance, start, progress=False)
     with connect(instance_settings(instance)) as driver:
@@ -78,4 +88,11 @@ def test_the_bulk_path_builds_the_online_graph(scratch: tuple[Instance, dict[str
         online = _graph(driver)
     assert online_report.errors == report.errors
     assert bulk == online
-    assert len(bulk[0]) == 10 and len(bulk[1]) == 11  # 9 imported, HAS_POI and PREFERS added
+    has_poi = {(a, b): props["score"] for a, kind, b, props in bulk[1] if kind == "HAS_POI"}
+    assert has_poi == {
+        ("pytest-item1", "pytest-fair"): 1.0,  # licorice 1.0 beats rice 0.4
+        ("pytest-item1", "pytest-calm"): 0.7,
+        ("pytest-item2", "pytest-fair"): 0.4,
+        ("pytest-item2", "pytest-calm"): 0.7,
+    }
+    assert len(bulk[0]) == 12 and len(bulk[1]) == 19  # 14 imported links, 4 HAS_POI and 1 PREFERS added

@@ -158,3 +158,18 @@ def test_a_configured_rasa_url_is_the_only_one_allowed() -> None:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_the_widget_asks_for_the_websocket_transport_alone(port: int) -> None:
+    status, body = get(port, "/" + serve.WIDGET_BUNDLE)
+    original = (PATHS.repo / serve.WIDGET_BUNDLE).read_bytes()
+    assert status == 200 and body.count(serve.WEBSOCKET_ONLY.encode()) == 1
+    assert serve.SOCKET_OPTIONS.encode() not in body
+    assert body == original.replace(serve.SOCKET_OPTIONS.encode(), serve.WEBSOCKET_ONLY.encode())
+
+
+def test_another_widget_version_is_refused_at_start(tmp_path: Path) -> None:
+    bundle = tmp_path / "index.js"
+    bundle.write_text("var socket=io(url,{path:p});", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="not found exactly once"):
+        serve.websocket_only_bundle(bundle)
