@@ -1,5 +1,5 @@
-"""The bulk build of a first load: validate, write neo4j-admin CSVs (HAS_POI inferred), import offline, start, add
-schema and the other stages.
+"""The bulk build of a first load: validate, write neo4j-admin CSVs (with the inferred HAS_POI links unless the
+learned stages run), import offline, start, add schema and the other stages.
 
 The online build (kg_builder.build) stays the path of incremental updates; both validate the same way and end with
 the same stages (kg_builder.build.complete_graph)."""

@@ -122,11 +122,17 @@ class Handler(SimpleHTTPRequestHandler):
         ):
             self.send_error(403, "?rasa= may only name this chat's Rasa server")
             return None
-        if target == PATHS.repo / WIDGET_BUNDLE:
-            body = websocket_only_bundle(target)
+        if target == (PATHS.repo / WIDGET_BUNDLE).resolve():
+            try:
+                body = websocket_only_bundle(target)
+            except (OSError, UnicodeDecodeError, RuntimeError) as error:
+                self.log_error("widget bundle: %s", error)
+                self.send_error(500, "the widget bundle cannot be served")
+                return None
             self.send_response(200)
             self.send_header("Content-Type", "text/javascript; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-cache")  # a browser asks again, never runs an older copy
             self.end_headers()
             return io.BytesIO(body)
         return super().send_head()

@@ -1,8 +1,9 @@
 """The bulk path of a first load: a validated catalog as neo4j-admin CSV files, imported into a stopped, empty database.
 
 The CSV files hold the very graph that kg_builder.graph.writer's MERGE queries build (same labels, ids, properties
-and relationships) plus the HAS_POI links that kg_builder.graph.rules infers from it; constraints, indexes and the
-other stages are added once the server runs (kg_builder.bulk_build).
+and relationships) plus, unless the learned stages will add SATISFY links, the HAS_POI links that
+kg_builder.graph.rules infers from it; constraints, indexes and the other stages are added once the server runs
+(kg_builder.bulk_build).
 """
 
 from __future__ import annotations

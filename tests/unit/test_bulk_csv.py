@@ -175,3 +175,12 @@ def test_a_running_instance_or_an_existing_database_is_refused(tmp_path: Path) -
     (instance.store("neo4j") / "neostore").touch()
     with pytest.raises(BulkRefused, match="already exists"):
         check_target(instance, "neo4j")
+
+
+def test_no_has_poi_links_when_the_query_will_infer_them(tmp_path: Path) -> None:
+    catalog = load_catalog(mini_catalog(tmp_path / "catalog"))
+    assert len(bulk_graph(catalog).relationships[(HAS_POI, ITEM, "POI")]) == 1
+    without = bulk_graph(catalog, has_poi=False)
+    assert not without.relationships[(HAS_POI, ITEM, "POI")]
+    files = write_csvs(without, tmp_path / "csv")
+    assert not any(HAS_POI in path.name for _, path in files.relationships)
