@@ -154,7 +154,7 @@ def ensure_vector_index(driver: Driver, index: str, label: str, dimensions: int,
     if found and found[0]["options"]["indexConfig"]["vector.dimensions"] != dimensions:
         driver.execute_query(f"DROP INDEX {index}", database_=database)
     driver.execute_query(create_vector_index(index, label, dimensions), database_=database)
-    driver.execute_query(AWAIT_INDEXES, database_=database)
+    driver.execute_query(AWAIT_INDEXES, seconds=120, database_=database)
 
 
 def ensure_image_index(driver: Driver, dimensions: int, database: str = "neo4j") -> None:

@@ -69,7 +69,7 @@ ENTITY_NAMES_INDEX = "entity_names"
 IMAGE_INDEX = "image_embeddings"  # vector index over Image.embedding (kg_builder.graph.images)
 ITEM_INDEX = "item_embeddings"  # vector index over Item.embedding (kg_builder.graph.item_vectors)
 
-AWAIT_INDEXES = "CALL db.awaitIndexes(120)"
+AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"  # Neo4j raises after $seconds
 
 _NAMED_LABELS = (CATEGORY, BRAND, PROPERTY, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
 
@@ -96,4 +96,4 @@ def ensure_schema(driver: Driver, database: str = "neo4j", seconds: int = 120) -
     """Create every index and constraint, then wait until the indexes are online (Neo4j raises after `seconds`)."""
     for statement in schema_statements():
         driver.execute_query(statement, database_=database)
-    driver.execute_query("CALL db.awaitIndexes($seconds)", seconds=seconds, database_=database)
+    driver.execute_query(AWAIT_INDEXES, seconds=seconds, database_=database)
