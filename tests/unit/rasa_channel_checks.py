@@ -162,7 +162,46 @@ def check_the_event_types() -> None:
     assert event == SlotSet("language", "zh")
 
 
+async def check_the_tracker_store() -> None:
+    """rasa_addons' tracker store (Core statements in autocommit) stores what Rasa's SQLTrackerStore would, reads the
+    latest session only, and stores each event once, with one multi-row INSERT or, for a dialect without one
+    (Oracle), an INSERT per row in a transaction. On SQLite in a scratch folder; PostgreSQL is checked by
+    tests/integration/test_conversation_persistence.py."""
+    import tempfile
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_addons.expiring_tracker_store import ExpiringSQLTrackerStore
+
+    with tempfile.TemporaryDirectory() as folder:
+        for multi_row in (True, False):
+            path = f"{folder}/{multi_row}.db"
+            ours = ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=path, expire_after_hours=0)
+            ours.engine.dialect.supports_multivalues_insert = multi_row
+            rasa = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=path)
+            tracker = DialogueStateTracker("shopper 🙂", [])
+            for event in (SessionStarted(), UserUttered("old session"), SessionStarted(), UserUttered("我想看看口红")):
+                tracker.update(event)
+            await ours.save(tracker)
+            retrieved = await ours.retrieve("shopper 🙂")
+            for event in (ActionExecuted("action_search_items"), BotUttered("为您找到"), SlotSet("language", "zh")):
+                retrieved.update(event)
+            await ours.save(retrieved)
+            await ours.save(retrieved)  # nothing new: nothing stored
+            latest = [e.as_dict() for e in retrieved.events]  # from the second SessionStarted on
+            assert len(latest) == 5
+            assert [e.as_dict() for e in (await ours.retrieve("shopper 🙂")).events] == latest
+            assert [e.as_dict() for e in (await rasa.retrieve("shopper 🙂")).events] == latest
+            everything = [e.as_dict() for e in (await rasa.retrieve_full_tracker("shopper 🙂")).events]
+            assert everything == [e.as_dict() for e in list(tracker.events)[:2]] + latest
+            assert await ours.retrieve("nobody") is None
+
+
 async def main() -> None:
+    await check_the_tracker_store()
     check_the_action_validation()
     check_the_event_types()
     await check_the_wrapper()

@@ -57,3 +57,16 @@ def test_the_built_engine_gives_the_wheels_vectors(kind: str) -> None:
         assert np.abs(vectors - reference).max() <= 5e-3
     # and it is not the wheel's engine under another name: its sums differ in the last bits
     assert not np.array_equal(one_by_one, reference)
+
+
+def test_every_model_in_a_process_gives_the_same_vectors() -> None:
+    """The re-laid weights are kept per weight matrix and dropped when their model is freed: a fifth model in one
+    process, or one loaded after others were freed, still runs the built kernels."""
+    if engine_name() != VNNI:
+        pytest.skip("the built engine does not run on this machine")
+    first = load_e5().query(TEXTS[:4])
+    kept = [load_e5() for _ in range(4)]
+    for _ in range(3):
+        load_e5().query(TEXTS[:1])  # made and freed
+    for model in [*kept, load_e5()]:
+        np.testing.assert_array_equal(model.query(TEXTS[:4]), first)
