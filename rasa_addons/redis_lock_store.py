@@ -61,7 +61,8 @@ redis.call('SET', KEYS[1], cjson.encode(lock))
 return 0
 """
 
-# KEYS[1] the lock; ARGV: now. Drops expired tickets (Rasa's update_lock, while a turn waits its turn).
+# KEYS[1] the lock; ARGV: now. Drops expired tickets (Rasa's update_lock, while a turn waits its turn) and the lock
+# when none is left, so that a turn whose own ticket expired gets Rasa's LockError instead of waiting on an empty lock.
 DROP_EXPIRED = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
@@ -70,13 +71,10 @@ local kept = {}
 for _, encoded in ipairs(lock['tickets'] or {}) do
   if cjson.decode(encoded)['expires'] >= tonumber(ARGV[1]) then table.insert(kept, encoded) end
 end
-if #kept == 0 then
-  redis.call('SET', KEYS[1], '{"conversation_id": ' .. cjson.encode(lock['conversation_id']) .. ', "tickets": []}')
-else
-  lock['tickets'] = kept
-  redis.call('SET', KEYS[1], cjson.encode(lock))
-end
-return #kept
+if #kept == 0 then return redis.call('DEL', KEYS[1]) end
+lock['tickets'] = kept
+redis.call('SET', KEYS[1], cjson.encode(lock))
+return 0
 """
 
 
@@ -120,12 +118,12 @@ class AtomicRedisLockStore(RedisLockStore):
     @asynccontextmanager
     async def lock(
         self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
-    ) -> AsyncGenerator[TicketLock | None, None]:
+    ) -> AsyncGenerator[TicketLock, None]:
         """Rasa's lock(): a turn whose ticket is served at once starts without reading the lock again."""
         ticket, serving = self.issue_ticket_and_serving(conversation_id, lock_lifetime)
         try:
             if ticket == serving:
-                yield None  # Rasa's callers do not use the lock object
+                yield self.create_lock(conversation_id)  # as Rasa's, though its callers do not use it
             else:
                 yield await self._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
         finally:

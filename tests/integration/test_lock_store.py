@@ -57,7 +57,19 @@ ticket, serving = stores[1].issue_ticket_and_serving(conversation, 60)
 print(ticket, serving)  # the expired ticket 0 is gone, so numbering starts again, as in Rasa's TicketLock
 stores[1].cleanup(conversation, ticket)
 
-# 4. an uncontended turn: two Redis calls
+# 4. a lock Rasa's own code wrote, with an expired and a live ticket: the scripts read it and drop the expired one;
+# when every ticket has expired, dropping them removes the lock (a waiting turn then gets Rasa's LockError)
+from collections import deque
+from rasa.core.lock import Ticket, TicketLock
+now = time.time()
+stores[3].save_lock(TicketLock(conversation, deque([Ticket(4, now - 1), Ticket(5, now + 60)])))
+ticket, serving = stores[0].issue_ticket_and_serving(conversation, 60)
+left = [t.number for t in stores[3].get_lock(conversation).tickets]
+stores[3].save_lock(TicketLock(conversation, deque([Ticket(7, now - 1)])))
+stores[0].update_lock(conversation)
+print(ticket, serving, left, stores[0].get_lock(conversation) is None)
+
+# 5. an uncontended turn: two Redis calls
 calls = []
 red = stores[2].red
 original = red.execute_command
@@ -81,10 +93,11 @@ def test_tickets_are_atomic_and_turns_of_a_conversation_run_one_at_a_time() -> N
     )
     assert run.returncode == 0, run.stderr[-2000:]
     lines = run.stdout.strip().split("\n")
-    assert lines[-5:] == [
+    assert lines[-6:] == [
         "True True",
         "True",
         "True True",
         "0 0",
+        "6 5 [5, 6] True",
         "AtomicRedisLockStore ['EVALSHA', 'EVALSHA']",
     ], run.stdout
