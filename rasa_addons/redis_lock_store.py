@@ -43,7 +43,8 @@ redis.call('SET', KEYS[1], cjson.encode({conversation_id = ARGV[1], tickets = ke
 return {number, cjson.decode(kept[1])['number']}
 """
 
-# KEYS[1] the lock; ARGV: ticket, now. Removes the ticket and expired ones; deletes the lock when none is left.
+# KEYS[1] the lock; ARGV: ticket (-1 for none), now. Removes the ticket and the expired ones; deletes the lock when
+# none is left (so a turn whose own ticket expired while it waited gets Rasa's LockError, not an empty lock).
 RETURN_TICKET = """
 local raw = redis.call('GET', KEYS[1])
 if not raw then return 0 end
@@ -60,22 +61,7 @@ lock['tickets'] = kept
 redis.call('SET', KEYS[1], cjson.encode(lock))
 return 0
 """
-
-# KEYS[1] the lock; ARGV: now. Drops expired tickets (Rasa's update_lock, while a turn waits its turn) and the lock
-# when none is left, so that a turn whose own ticket expired gets Rasa's LockError instead of waiting on an empty lock.
-DROP_EXPIRED = """
-local raw = redis.call('GET', KEYS[1])
-if not raw then return 0 end
-local lock = cjson.decode(raw)
-local kept = {}
-for _, encoded in ipairs(lock['tickets'] or {}) do
-  if cjson.decode(encoded)['expires'] >= tonumber(ARGV[1]) then table.insert(kept, encoded) end
-end
-if #kept == 0 then return redis.call('DEL', KEYS[1]) end
-lock['tickets'] = kept
-redis.call('SET', KEYS[1], cjson.encode(lock))
-return 0
-"""
+NO_TICKET = -1  # ticket numbers start at 0
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -89,7 +75,6 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(**kwargs)
         self._issue = self.red.register_script(ISSUE_TICKET)
         self._return = self.red.register_script(RETURN_TICKET)
-        self._drop_expired = self.red.register_script(DROP_EXPIRED)
 
     def issue_ticket_and_serving(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> tuple[int, int]:
         """A new ticket for the conversation, and the ticket it serves now (the same one when nobody is before it)."""
@@ -113,7 +98,7 @@ class AtomicRedisLockStore(RedisLockStore):
     def update_lock(self, conversation_id: str) -> None:
         """Drops the conversation's expired tickets (Rasa reads, changes and writes the lock back instead, which can
         lose a ticket another process issues in between)."""
-        self._drop_expired(keys=[self.key_prefix + conversation_id], args=[time.time()])
+        self._return(keys=[self.key_prefix + conversation_id], args=[NO_TICKET, time.time()])
 
     @asynccontextmanager
     async def lock(
