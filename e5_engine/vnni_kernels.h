@@ -120,8 +120,9 @@ static void vnni_forget(const void *start, size_t size) {
 
 /* Rows g*16 .. g*16+15 of Y for tokens t0 .. t0+nt-1 (nt <= VNNI_TOKENS). */
 __attribute__((target("avx512f,avx512bw,avx512vnni")))
-static inline __attribute__((always_inline)) void vnni_tile(const vnni_matrix *m, __m512 b0, const int8_t *aq, const float *ad, const int32_t *as,
-                             float *Y, int t0, int nt, int nout, int nin, int g) {
+static inline __attribute__((always_inline)) void vnni_tile(const vnni_matrix *m, __m512 b0, const int8_t *aq,
+                                                            const float *ad, const int32_t *as, float *Y, int t0,
+                                                            int nt, int nout, int nin, int g) {
     int nb = nin / QK;
     const __m512i *wg = (const __m512i *)(m->packed + (size_t)g * nb * QK / 2 * VNNI_ROWS);
     const __m512i low = _mm512_set1_epi8(0x0F);
@@ -228,7 +229,8 @@ static void vnni_gelu_span(float *x, size_t n) {
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
         __m512 e = _ZGVeN16v_erff(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752440f)));
-        _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), v), _mm512_add_ps(_mm512_set1_ps(1.f), e)));
+        __m512 half_v = _mm512_mul_ps(_mm512_set1_ps(0.5f), v);
+        _mm512_storeu_ps(x + i, _mm512_mul_ps(half_v, _mm512_add_ps(_mm512_set1_ps(1.f), e)));
     }
     for (; i < n; i++) x[i] = 0.5f * x[i] * (1.f + erff(x[i] * 0.70710678118654752440f));  /* the wheel's gelu */
 }

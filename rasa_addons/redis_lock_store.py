@@ -70,8 +70,7 @@ class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         """Rasa makes a custom lock store from its endpoint section; RedisLockStore's own keywords work too."""
         if endpoint_config is not None:
-            kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}
-        kwargs.pop("type", None)
+            kwargs = {"host": endpoint_config.url, **endpoint_config.kwargs, **kwargs}  # EndpointConfig took `type`
         super().__init__(**kwargs)
         self._issue = self.red.register_script(ISSUE_TICKET)
         self._return = self.red.register_script(RETURN_TICKET)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the action server (rasa-sdk, .venv-app) on port $ACTIONS_PORT: start|stop|restart|status.
-# start leaves a running action server alone unless the action code (actions/, kg_builder/, e5_engine/) changed since it started.
+# start leaves a running action server alone unless the action code (actions/, kg_builder/, e5_engine/) changed since
+# it started.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"

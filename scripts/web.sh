@@ -2,8 +2,8 @@
 # The web chat: the Rasa server (socket.io + REST channels, port $RASA_PORT) and the page's static server
 # (port $WEB_PORT, web/serve.py). start|stop|restart|status. The action server is started by scripts/actions.sh.
 # start leaves running servers alone, except the one whose inputs changed since it started (the Rasa server: the model,
-# credentials.yml, endpoints.yml, rasa_addons/, e5_engine/; the page's server: web/serve.py, kg_builder/config.py, the widget
-# bundle).
+# credentials.yml, endpoints.yml, rasa_addons/, e5_engine/; the page's server: web/serve.py, kg_builder/config.py,
+# the widget bundle).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
