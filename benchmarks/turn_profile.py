@@ -46,6 +46,7 @@ from actions.graph_store import shared_store
 from actions.query_vector import PARSE_KEY, model_tag, pack
 from kg_builder.config import PATHS
 from kg_builder.textmodels.encoder import text_encoder
+from rasa_sdk_plugins.action_token import caller_headers
 
 RESULTS = PATHS.benchmark_results
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,7 +167,7 @@ def webhook_body(text: str, intent: str, action: str, slots: dict[str, Any]) -> 
 def action_call(turn: TurnKind) -> Callable[[], Any]:
     """One webhook call of the turn's action with the tracker Rasa would send."""
     body = webhook_body(turn.text, turn.intent, turn.action, turn.slots)
-    return lambda: requests.post(ACTIONS, json=body, timeout=60).raise_for_status()
+    return lambda: requests.post(ACTIONS, json=body, headers=caller_headers(), timeout=60).raise_for_status()
 
 
 def nlu_times(texts: list[str], repeats: int) -> dict[str, float]:

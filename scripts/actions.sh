@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Run the action server (rasa-sdk, .venv-app) on port $ACTIONS_PORT: start|stop|restart|status.
-# start leaves a running action server alone unless the action code (actions/, kg_builder/, e5_engine/) changed since
-# it started.
+# start leaves a running action server alone unless the action code (actions/, kg_builder/, e5_engine/,
+# rasa_sdk_plugins/) changed since it started. It answers only callers with $ACTION_SERVER_TOKEN (scripts/env.sh).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 start() {
   if is_running actions; then
-    if ! changed_since_start actions actions kg_builder e5_engine; then
+    if ! changed_since_start actions actions kg_builder e5_engine rasa_sdk_plugins; then
       echo "action server already running (pid $OUR_PID)"; return 0
     fi
     echo "the action code changed since the action server started: restarting it"

@@ -42,11 +42,15 @@ export PAGE_ORIGIN="${PAGE_ORIGIN:-http://127.0.0.1:$WEB_PORT}"  # the only orig
 export SANIC_HOST="$BIND_HOST"              # rasa-sdk's action server reads its interface from here
 mkdir -p "$RUN_DIR"
 
-# The secrets the project generates: Neo4j's, PostgreSQL's and Redis's passwords, the Rasa API token.
+# The secrets the project generates: Neo4j's, PostgreSQL's and Redis's passwords, the Rasa API token, the action
+# server's token.
 generated_secret() {  # file: its content, generated (owner-only) on first use
   [ -s "$1" ] || { mkdir -p "$(dirname "$1")"; (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$1"); }
   cat "$1"
 }
+# What Rasa presents to the action server (endpoints.yml), which answers no one else (rasa_sdk_plugins/action_token.py).
+# Set it yourself, to the same value on both sides, when ACTION_ENDPOINT_URL names action servers of your own.
+export ACTION_SERVER_TOKEN="${ACTION_SERVER_TOKEN:-$(generated_secret "$RUN_DIR/action-server-token")}"
 
 if [ -z "${NEO4J_URI:-}" ] || [ "${NEO4J_MANAGED:-}" = 1 ]; then  # (1: set by a parent script's env.sh)
   export NEO4J_MANAGED=1                    # the project starts and stops this server itself

@@ -24,9 +24,14 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A fresh session (its own socket.io sender id) with the widget opened."""
+    """A fresh session (its own socket.io sender id) with the widget opened; at the end, no part of what the test
+    saw may have been blocked by the page's Content-Security-Policy (web/serve.py)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console", lambda message: blocked.append(message.text) if "Content Security Policy" in message.text else None
+    )
     try:
         page.goto(PAGE, timeout=TIMEOUT_MS)
     except Exception as error:  # noqa: BLE001 - an unreachable page must fail the test, with the fix in the message
@@ -35,6 +40,7 @@ def page(browser: Browser) -> Iterator[Page]:
     expect(page.locator(".rw-response").first).to_be_visible(timeout=TIMEOUT_MS)  # the greeting
     yield page
     context.close()
+    assert blocked == [], f"the page's Content-Security-Policy blocked: {blocked}"
 
 
 def _say(page: Page, text: str) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import requests
 
+from rasa_sdk_plugins.action_token import caller_headers
+
 ACTIONS_URL = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}/webhook"
 
 
@@ -29,7 +31,7 @@ def call_action(
         "domain": {},
     }
     try:
-        response = requests.post(ACTIONS_URL, json=body, timeout=30)
+        response = requests.post(ACTIONS_URL, json=body, headers=caller_headers(), timeout=30)
     except requests.ConnectionError as error:
         pytest.fail(f"action server not reachable at {ACTIONS_URL}: {error}. Start it with `make actions`.")
     assert response.status_code == 200, response.text

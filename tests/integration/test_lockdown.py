@@ -12,6 +12,7 @@ import uuid
 import pytest
 import requests
 
+from rasa_sdk_plugins.action_token import caller_headers
 from tests.integration.rest import REST, reply
 
 RASA = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
@@ -74,7 +75,7 @@ def test_a_1_mb_message_gets_a_polite_reply_while_another_conversation_goes_on()
 def test_the_action_server_refuses_a_body_over_10_mb() -> None:
     server = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}"
     body = b'{"next_action": "action_search_items", "tracker": {"slots": {"x": "' + b"x" * 11_000_000 + b'"}}}'
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **caller_headers()}
     try:
         response = requests.post(f"{server}/webhook", data=body, headers=headers, timeout=60)
         # rasa-sdk's webhook turns Sanic's PayloadTooLarge into a 500 that names it; the body is never parsed
@@ -83,3 +84,14 @@ def test_the_action_server_refuses_a_body_over_10_mb() -> None:
         refused = True
     assert refused
     assert requests.get(f"{server}/health", timeout=10).ok  # and it is still there
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-the-token"}])
+def test_the_action_server_answers_only_with_its_token(headers: dict[str, str]) -> None:
+    """Rasa's calls carry the token (endpoints.yml); anyone else reaching the port gets 401; /health stays open."""
+    server = f"http://127.0.0.1:{os.environ.get('ACTIONS_PORT', '5055')}"
+    body = {"next_action": "action_search_items", "sender_id": "pytest", "tracker": {"sender_id": "pytest"}}
+    assert requests.post(f"{server}/webhook", json=body, headers=headers, timeout=30).status_code == 401
+    assert requests.get(f"{server}/actions", headers=headers, timeout=30).status_code == 401
+    assert requests.get(f"{server}/actions", headers=caller_headers(), timeout=30).status_code == 200
+    assert requests.get(f"{server}/health", timeout=10).ok

@@ -4,6 +4,8 @@ the system picks (port 0)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import http.client
 import importlib.util
 import threading
@@ -50,16 +52,21 @@ def port() -> Iterator[int]:
     thread.join()
 
 
-def get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
+def get_with_headers(port: int, path: str, host: str | None = None) -> tuple[int, bytes, http.client.HTTPMessage]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.putrequest("GET", path, skip_host=True)
         connection.putheader("Host", host or f"127.0.0.1:{port}")
         connection.endheaders()
         answer = connection.getresponse()
-        return answer.status, answer.read()
+        return answer.status, answer.read(), answer.headers
     finally:
         connection.close()
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
+    status, body, _ = get_with_headers(port, path, host)
+    return status, body
 
 
 def test_the_page_and_the_media_are_served(port: int, media_file: Path) -> None:
@@ -161,16 +168,62 @@ def test_a_configured_rasa_url_is_the_only_one_allowed() -> None:
 
 
 @pytest.mark.skipif(not (PATHS.repo / serve.WIDGET_BUNDLE).is_file(), reason="no widget: npm install in web/")
-def test_the_widget_asks_for_the_websocket_transport_alone(port: int) -> None:
+def test_the_widget_asks_for_the_websocket_transport_alone_and_no_google_font(port: int) -> None:
     status, body = get(port, "/" + serve.WIDGET_BUNDLE + "?transport=websocket")  # as web/index.html asks for it
     original = (PATHS.repo / serve.WIDGET_BUNDLE).read_bytes()
     assert status == 200 and body.count(serve.WEBSOCKET_ONLY.encode()) == 1
     assert serve.SOCKET_OPTIONS.encode() not in body
-    assert body == original.replace(serve.SOCKET_OPTIONS.encode(), serve.WEBSOCKET_ONLY.encode())
+    assert b"fonts.googleapis.com" not in body
+    expected = original.replace(serve.SOCKET_OPTIONS.encode(), serve.WEBSOCKET_ONLY.encode())
+    assert body == expected.replace(serve.GOOGLE_FONT_IMPORT.encode(), b"")
 
 
 def test_another_widget_version_is_refused_at_start(tmp_path: Path) -> None:
     bundle = tmp_path / "index.js"
     bundle.write_text("var socket=io(url,{path:p});", encoding="utf-8")
     with pytest.raises(RuntimeError, match="not found exactly once"):
-        serve.websocket_only_bundle(bundle)
+        serve.patched_bundle(bundle)
+    bundle.write_text(f"x;{serve.SOCKET_OPTIONS};y", encoding="utf-8")
+    with pytest.raises(RuntimeError, match="font import"):
+        serve.patched_bundle(bundle)
+
+
+def _policy(header: str) -> dict[str, list[str]]:
+    """A Content-Security-Policy header as directive -> sources."""
+    return {name: sources for name, *sources in (part.split() for part in header.split(";") if part.strip())}
+
+
+def test_the_page_comes_with_a_content_security_policy(port: int, media_file: Path) -> None:
+    """Scripts only from the server and the page's own inline script (its hash), socket.io only to the page's Rasa
+    server; an image or a 404 gets no policy but the nosniff header."""
+    status, body, headers = get_with_headers(port, "/", host="192.168.1.5:8080")
+    assert status == 200
+    policy = _policy(headers["Content-Security-Policy"])
+    inline = serve.INLINE_SCRIPT.findall(body.decode())
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    assert policy["script-src"] == ["'self'", f"'sha256-{digest}'"]
+    assert policy["connect-src"] == ["'self'", "http://192.168.1.5:5005", "ws://192.168.1.5:5005"]
+    assert policy["object-src"] == ["'none'"] and policy["frame-ancestors"] == ["'none'"]
+    assert "'unsafe-eval'" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    image = "/data/catalog/images/" + media_file.relative_to(PATHS.catalog / "images").as_posix()
+    for path in (image, "/README.md"):
+        _, _, other = get_with_headers(port, path)
+        assert "Content-Security-Policy" not in other and other["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("host", ["evil;script-src *", "a b", "x'y", "[::1:8080", "h\\u00e9:8080"])
+def test_a_strange_host_header_adds_no_source_to_the_policy(port: int, host: str) -> None:
+    status, _, headers = get_with_headers(port, "/", host=host)
+    if status == 200:
+        policy = _policy(headers["Content-Security-Policy"])
+        assert policy["connect-src"] == ["'self'"] and policy["script-src"][0] == "'self'"
+        assert "*" not in headers["Content-Security-Policy"]
+
+
+def test_media_base_url_is_allowed_for_images_and_videos() -> None:
+    policy = _policy(serve.content_security_policy("<script>x</script>", None, "https://cdn.example.com/media/"))
+    assert policy["media-src"] == ["'self'", "https://cdn.example.com:443"]
+    assert "https://cdn.example.com:443" in policy["img-src"] and policy["connect-src"] == ["'self'"]
+    assert _policy(serve.content_security_policy("", None, "javascript:alert(1)"))["media-src"] == ["'self'"]
