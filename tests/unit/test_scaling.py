@@ -15,7 +15,7 @@ from benchmarks.cost_curves import catalog_counts
 from benchmarks.kg_import import PREFIX, write_paper_catalog
 from kg_builder.catalog.loader import load_catalog
 from kg_builder.crossmodal.batches import ImageLoader
-from kg_builder.crossmodal.encoder import embed_images, fingerprint
+from kg_builder.crossmodal.encoder import IMAGE_CODE, embed_images, fingerprint
 
 
 def test_the_linker_takes_the_longest_name_then_the_leftmost() -> None:
@@ -111,3 +111,16 @@ def test_the_model_fingerprint_covers_weights_not_evaluation_figures(tmp_path: P
     assert fingerprint(tmp_path) == first
     (tmp_path / "towers.pt").write_bytes(b"w2")  # new weights do not
     assert fingerprint(tmp_path) != first
+
+
+def test_the_model_fingerprint_covers_the_code_that_preprocesses_and_embeds_an_image(tmp_path: Path) -> None:
+    model, code = tmp_path / "model", tmp_path / "tensors.py"
+    model.mkdir()
+    (model / "towers.pt").write_bytes(b"w1")
+    code.write_text("SIZE = 224\n")
+    first = fingerprint(model, code=[code])
+    assert fingerprint(model, code=[code]) == first
+    code.write_text("SIZE = 256\n")  # another resize: the cached vectors no longer hold
+    assert fingerprint(model, code=[code]) != first
+    assert {path.name for path in IMAGE_CODE} >= {"tensors.py", "batches.py", "towers.py", "model.py"}
+    assert all(path.is_file() for path in IMAGE_CODE)
