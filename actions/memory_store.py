@@ -1,9 +1,9 @@
 """The `GraphStore` protocol in plain Python, filled from catalog files (like rasa_sdk's InMemoryKnowledgeBase):
 no Neo4j, no models, for tests of every chat flow without services.
 
-It holds what a build writes from the catalog (kg_builder/graph/writer.py) plus the rule inference of
-kg_builder/textual/inference.py (item -HAS_POI-> POI from HAS_PROPERTY and SATISFY), and answers every query of
-actions/graph_store.py the way Neo4j does for curated data. Predicted facts (mined POIs, extracted SATISFY, NER
+It holds what a build writes from the catalog (kg_builder/graph/writer.py) plus the rule inference (item -HAS_POI->
+POI from HAS_PROPERTY and SATISFY, by kg_builder.graph.rules.has_poi_links, as the bulk path), and answers every query
+of actions/graph_store.py the way Neo4j does for curated data. Predicted facts (mined POIs, extracted SATISFY, NER
 profiles, linked images), which only the learned stages of a real build produce, are absent. `items_by_text` is a
 stand-in for the full-text index: quoted phrases of the query matched on word and CJK-bigram tokens of the title
 and the search text, scored by BM25. Image embeddings, which the linker writes, are given to the store (tests):
@@ -26,7 +26,7 @@ from kg_builder.config import PATHS
 from kg_builder.crossmodal.image_search import RankedImage
 from kg_builder.graph.item_vectors import item_text
 from kg_builder.graph.ontology import BRAND, CATEGORY, POI, PROBLEM, PROPERTY, SCENARIO
-from kg_builder.graph.rules import RULE_SOURCE
+from kg_builder.graph.rules import has_poi_links
 
 _NAMED_KINDS = {CATEGORY: "categories", PROPERTY: "properties", SCENARIO: "scenarios", PROBLEM: "problems", POI: "pois"}
 _ENTITY_LABELS = (CATEGORY, PROPERTY, BRAND, SCENARIO, PROBLEM, POI)  # the labels of ENTITY_NAMES
@@ -98,7 +98,7 @@ class InMemoryGraphStore:
         )
         self._add_values(rows.get("item_properties", []), rows.get("satisfies", []))
         self._add_images(rows.get("images", []))
-        self._item_pois = {item_id: self._inferred_pois(item_id) for item_id in self._items}
+        self._item_pois = self._inferred_pois()
         self._fields = {
             item_id: (tokens(item["title"]), tokens(item.get("search_text") or ""))
             for item_id, item in self._items.items()
@@ -161,13 +161,16 @@ class InMemoryGraphStore:
             if row["id"] not in linked:
                 linked.append(row["id"])
 
-    def _inferred_pois(self, item_id: str) -> dict[str, float]:
-        """item -HAS_POI-> POI for every POI one of its values satisfies, scored by the best SATISFY."""
-        pois: dict[str, float] = {}
-        for _, value_id in sorted(self._item_values.get(item_id, [])):
-            for poi, score in self._satisfy.get(value_id, {}).items():
-                pois[poi] = max(score, pois.get(poi, score))
-        return pois
+    def _inferred_pois(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """item -> POI -> the HAS_POI link's properties, by the rule every build applies (kg_builder.graph.rules)."""
+        links = has_poi_links(
+            ((item, value) for item, values in self._item_values.items() for _, value in sorted(values)),
+            {(value, poi): {"score": score} for value, pois in self._satisfy.items() for poi, score in pois.items()},
+        )
+        item_pois: dict[str, dict[str, dict[str, Any]]] = {item_id: {} for item_id in self._items}
+        for (item, poi), link in links.items():
+            item_pois.setdefault(item, {})[poi] = link
+        return item_pois
 
     def _image_rows(self, kind: str, subject: str | None) -> list[dict[str, Any]] | None:
         """The images linked to a node (None for no node, as a pattern comprehension over null)."""
@@ -408,11 +411,7 @@ class InMemoryGraphStore:
                     "value_en": value.get("name_en"),
                 }
             )
-        pois = [
-            {**(self._names(POI, poi) or {}), "id": poi, "inferred": True, "predicted": False, "source": RULE_SOURCE,
-             "score": score}
-            for poi, score in self._item_pois[item_id].items()
-        ]  # fmt: skip
+        pois = [{**(self._names(POI, poi) or {}), "id": poi, **link} for poi, link in self._item_pois[item_id].items()]
         images = self._image_rows("items", item_id) or []
         source = self._items[item_id]["source"]
         return ItemCard(self._summary(item_id), source, properties, pois, images, self._scenarios(item_id))
