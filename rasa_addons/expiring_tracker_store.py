@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -39,6 +39,7 @@ from actions.query_vector import PARSE_KEY
 
 logger = logging.getLogger(__name__)
 STORED_EVENTS = "_events_in_tracker_store"  # set on a tracker: how many of its events the store holds
+ROW_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")  # what `_row` fills
 
 
 def without_vector(event: Event) -> Event:
@@ -61,6 +62,11 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         self.expire_after_seconds = float(expire_after_hours) * 3600
         self.sweep_every_seconds = float(sweep_every_minutes) * 60
         self._last_sweep = 0.0
+        # its own pool, whose connections are in autocommit from the start (per statement or per checkout, setting and
+        # resetting the isolation level cost more than the INSERT itself)
+        url = self.engine.url  # Rasa's settings too: POSTGRESQL_SCHEMA, SQL_POOL_SIZE, SQL_MAX_OVERFLOW
+        self._autocommit_engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(url))
+        self._inserts: dict[int, sa.sql.Insert] = {}  # rows -> a multi-row INSERT with numbered parameters
         with self.session_scope():
             pass  # Rasa's check that a PostgreSQL schema named by POSTGRESQL_SCHEMA exists (it exits if not)
         self.expire()
@@ -68,8 +74,17 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
     @contextlib.contextmanager
     def _autocommit(self) -> Iterator[sa.engine.Connection]:
         """A pooled connection on which each statement commits by itself: no BEGIN, COMMIT or ROLLBACK round trips."""
-        with self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        with self._autocommit_engine.connect() as connection:
+            yield connection
+
+    def _multi_row_insert(self, count: int) -> sa.sql.Insert:
+        """INSERT of `count` rows with parameters `<column>_<row>`: the same statement object for the same count, so
+        SQLAlchemy compiles it once (a statement built from the values is compiled at every save)."""
+        if count not in self._inserts:
+            events = self.SQLEvent.__table__
+            rows = [{column: sa.bindparam(f"{column}_{n}") for column in ROW_COLUMNS} for n in range(count)]
+            self._inserts[count] = sa.insert(events).values(rows)
+        return self._inserts[count]
 
     def _events_query(self, sender_id: str, fetch_events_from_all_sessions: bool) -> sa.sql.Select:
         """Rasa's _event_query in Core, the JSON column only: the conversation's events in order, from its latest
@@ -123,8 +138,9 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         rows = [self._row(tracker.sender_id, event) for event in self._additional_events(None, tracker)]
         events = self.SQLEvent.__table__
         if rows and self.engine.dialect.supports_multivalues_insert:
+            parameters = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in ROW_COLUMNS}
             with self._autocommit() as connection:
-                connection.execute(sa.insert(events).values(rows))  # one statement
+                connection.execute(self._multi_row_insert(len(rows)), parameters)  # one statement
         elif rows:  # Oracle has no multi-row VALUES: Rasa's way, one transaction
             with self.engine.begin() as connection:
                 connection.execute(sa.insert(events), rows)

@@ -73,9 +73,10 @@ store = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_st
 sender = sys.argv[1]
 counted = []  # count queries sent to PostgreSQL
 statements = []  # every statement sent to PostgreSQL
-sa.event.listen(store.engine, "before_cursor_execute", lambda c, cur, sql, *a: counted.append("count(" in sql.lower()))
-sa.event.listen(store.engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql.split()[0]))
-sa.event.listen(store.engine, "begin", lambda c: statements.append("BEGIN"))  # a transaction (BEGIN ... COMMIT)
+for engine in (store.engine, store._autocommit_engine):  # Rasa's ORM sessions; our statements in autocommit
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, sql, *a: counted.append("count(" in sql.lower()))
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, sql, *a: statements.append(sql.split()[0]))
+    sa.event.listen(engine, "begin", lambda c: statements.append("BEGIN"))  # a transaction (BEGIN ... COMMIT)
 
 def rows():
     with store.session_scope() as session:

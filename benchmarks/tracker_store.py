@@ -1,0 +1,127 @@
+"""The tracker store's cost per turn: rasa_addons' ExpiringSQLTrackerStore against Rasa's SQLTrackerStore, on the
+tracker store that endpoints.yml names (the project's PostgreSQL after `make stores`), in one process, in turns.
+
+    source scripts/env.sh && .venv-rasa/bin/python benchmarks/tracker_store.py [--rounds 300] [--repeats 3]
+
+A round is one turn's work: a conversation of 7 events is retrieved, 5 events are added (as a search turn adds them)
+and saved. For each store: CPU milliseconds of this process per round and the p50 of the retrieval and of the save,
+in `--repeats` blocks of `--rounds` rounds, the stores taking turns. The conversations (senders `bench-store-...`)
+are deleted at the end. Writes benchmarks/results/tracker_store.json."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+REPO = Path(__file__).resolve().parent.parent
+RESULT = REPO / "benchmarks" / "results" / "tracker_store.json"
+PREFIX = "bench-store-"
+
+
+def turn_events() -> list[Any]:
+    """What a search turn adds to a conversation."""
+    return [
+        ActionExecuted("action_search_items"),
+        BotUttered("为您找到5件商品：1. …"),
+        SlotSet("language", "zh"),
+        SlotSet("listed_items", ["s1", "s2", "s3", "s4", "s5"]),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def conversation(store: SQLTrackerStore) -> str:
+    """A stored conversation of 7 events (a greeting turn and a user message); its sender id."""
+    sender = f"{PREFIX}{uuid.uuid4().hex[:12]}"
+    tracker = DialogueStateTracker(sender, [])
+    listen = ActionExecuted("action_listen")
+    greeting = [UserUttered("你好"), ActionExecuted("utter_greet"), BotUttered("您好！"), listen]
+    for event in [*greeting, UserUttered("我想看看口红"), listen, UserUttered("第二个")]:
+        tracker.update(event)
+    await store.save(tracker)
+    return sender
+
+
+async def rounds(store: SQLTrackerStore, count: int) -> dict[str, float]:
+    """`count` rounds of retrieve, update, save; CPU ms per round and the p50 of each step."""
+    senders = [await conversation(store) for _ in range(count)]
+    retrieve, save, cpu = [], [], 0.0
+    for sender in senders:
+        started_cpu, started = time.process_time(), time.perf_counter()
+        tracker = await store.retrieve(sender)
+        retrieved = time.perf_counter()
+        for event in turn_events():
+            tracker.update(event)
+        await store.save(tracker)
+        save.append(time.perf_counter() - retrieved)
+        retrieve.append(retrieved - started)
+        cpu += time.process_time() - started_cpu
+    return {
+        "cpu_ms_per_round": round(cpu / count * 1000, 3),
+        "retrieve_p50_ms": round(statistics.median(retrieve) * 1000, 3),
+        "save_p50_ms": round(statistics.median(save) * 1000, 3),
+    }
+
+
+def forget(store: SQLTrackerStore) -> None:
+    """Delete the benchmark's conversations."""
+    events = store.SQLEvent.__table__
+    with store.engine.begin() as connection:
+        connection.execute(sa.delete(events).where(events.c.sender_id.like(f"{PREFIX}%")))
+
+
+async def measure(rounds_per_block: int, repeats: int) -> dict[str, Any]:
+    endpoint = read_endpoints_from_path(str(REPO / "endpoints.yml")).tracker_store
+    ours = TrackerStore.create(endpoint, Domain.empty())
+    settings = {key: value for key, value in endpoint.kwargs.items() if key not in ("expire_after_hours",)}
+    rasa = SQLTrackerStore(domain=Domain.empty(), host=endpoint.url, **settings)
+    stores = {"ours": ours, "rasa": rasa}
+    blocks: dict[str, list[dict[str, float]]] = {name: [] for name in stores}
+    try:
+        await rounds(ours, 20)  # warm both pools and SQLAlchemy's caches
+        await rounds(rasa, 20)
+        for _ in range(repeats):
+            for name, store in stores.items():
+                blocks[name].append(await rounds(store, rounds_per_block))
+    finally:
+        forget(ours)
+    return {
+        name: {key: statistics.median(block[key] for block in runs) for key in runs[0]} | {"blocks": runs}
+        for name, runs in blocks.items()
+    } | {"store_types": {name: type(store).__name__ for name, store in stores.items()}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    os.chdir(REPO)
+    result = asyncio.run(measure(args.rounds, args.repeats))
+    result |= {
+        "command": f"python benchmarks/tracker_store.py --rounds {args.rounds} --repeats {args.repeats}",
+        "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
+    }
+    RESULT.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    for name in ("ours", "rasa"):
+        print(f"{result['store_types'][name]:24s}", {k: v for k, v in result[name].items() if k != "blocks"})
+    print(f"tracker store: {args.repeats} x {args.rounds} rounds each -> {RESULT}")
+
+
+if __name__ == "__main__":
+    main()
