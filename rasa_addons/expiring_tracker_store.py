@@ -39,6 +39,7 @@ from actions.query_vector import PARSE_KEY
 
 logger = logging.getLogger(__name__)
 STORED_EVENTS = "_events_in_tracker_store"  # set on a tracker: how many of its events the store holds
+CACHED_INSERTS = 32  # a turn adds a handful of events
 ROW_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")  # what `_row` fills
 
 
@@ -62,14 +63,22 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         self.expire_after_seconds = float(expire_after_hours) * 3600
         self.sweep_every_seconds = float(sweep_every_minutes) * 60
         self._last_sweep = 0.0
-        # its own pool, whose connections are in autocommit from the start (per statement or per checkout, setting and
-        # resetting the isolation level cost more than the INSERT itself)
-        url = self.engine.url  # Rasa's settings too: POSTGRESQL_SCHEMA, SQL_POOL_SIZE, SQL_MAX_OVERFLOW
-        self._autocommit_engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(url))
+        self._autocommit_engine = self._engine_in_autocommit()
         self._inserts: dict[int, sa.sql.Insert] = {}  # rows -> a multi-row INSERT with numbered parameters
         with self.session_scope():
             pass  # Rasa's check that a PostgreSQL schema named by POSTGRESQL_SCHEMA exists (it exits if not)
         self.expire()
+
+    def _engine_in_autocommit(self) -> sa.engine.Engine:
+        """An engine whose connections are in autocommit from the start (setting and resetting the isolation level at
+        each checkout cost more than the INSERT itself): its own pool, with Rasa's settings (POSTGRESQL_SCHEMA,
+        SQL_POOL_SIZE, SQL_MAX_OVERFLOW, taken from the URL as Rasa takes them from its string). SQLite keeps the one
+        engine, switched per checkout: a second pool on `:memory:` would open another, empty database."""
+        if self.engine.dialect.name == "sqlite":
+            return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        url = self.engine.url
+        settings = create_engine_kwargs(url.render_as_string(hide_password=False))
+        return sa.create_engine(url, isolation_level="AUTOCOMMIT", **settings)
 
     @contextlib.contextmanager
     def _autocommit(self) -> Iterator[sa.engine.Connection]:
@@ -78,13 +87,17 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
             yield connection
 
     def _multi_row_insert(self, count: int) -> sa.sql.Insert:
-        """INSERT of `count` rows with parameters `<column>_<row>`: the same statement object for the same count, so
-        SQLAlchemy compiles it once (a statement built from the values is compiled at every save)."""
-        if count not in self._inserts:
-            events = self.SQLEvent.__table__
-            rows = [{column: sa.bindparam(f"{column}_{n}") for column in ROW_COLUMNS} for n in range(count)]
-            self._inserts[count] = sa.insert(events).values(rows)
-        return self._inserts[count]
+        """INSERT of `count` rows with parameters `<column>_<row>`: the same statement object for the same count up to
+        CACHED_INSERTS rows, so SQLAlchemy compiles it once (a statement built from the values is compiled at every
+        save); a longer one (a conversation saved for the first time) is built anew."""
+        if count in self._inserts:
+            return self._inserts[count]
+        events = self.SQLEvent.__table__
+        rows = [{column: sa.bindparam(f"{column}_{n}") for column in ROW_COLUMNS} for n in range(count)]
+        statement = sa.insert(events).values(rows)
+        if count <= CACHED_INSERTS:
+            self._inserts[count] = statement
+        return statement
 
     def _events_query(self, sender_id: str, fetch_events_from_all_sessions: bool) -> sa.sql.Select:
         """Rasa's _event_query in Core, the JSON column only: the conversation's events in order, from its latest

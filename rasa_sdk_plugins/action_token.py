@@ -9,6 +9,9 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pluggy
@@ -72,3 +75,23 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
         return refusal(request, token)
 
     app.register_middleware(check_token, "request")
+
+
+def refuses_strangers(url: str) -> bool:
+    """True when the action server at `url` answers a request without the token with 401 (the plugin is loaded)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10):
+            return False
+    except urllib.error.HTTPError as error:
+        return error.code == 401
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":  # python -m rasa_sdk_plugins.action_token --refuses URL (scripts/actions.sh)
+    if len(sys.argv) != 3 or sys.argv[1] != "--refuses":
+        sys.exit("usage: python -m rasa_sdk_plugins.action_token --refuses URL")
+    if not refuses_strangers(sys.argv[2]):
+        sys.exit(
+            f"error: the action server at {sys.argv[2]} answers without its token: is rasa_sdk_plugins importable?"
+        )

@@ -21,6 +21,10 @@ start() {
     start_bg actions "$RUN_DIR/actions.log" \
     "$APP_VENV/bin/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
   wait_for_port "$ACTIONS_PORT" 60 "action server" || { tail -20 "$RUN_DIR/actions.log" >&2; exit 1; }
+  # rasa-sdk starts without a plugin it cannot import: an open server is stopped rather than left running
+  if ! "$APP_VENV/bin/python" -m rasa_sdk_plugins.action_token --refuses "http://127.0.0.1:$ACTIONS_PORT/actions"; then
+    stop_bg actions; exit 1
+  fi
   echo "action server is up at http://localhost:$ACTIONS_PORT/webhook"
 }
 

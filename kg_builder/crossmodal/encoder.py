@@ -73,6 +73,7 @@ IMAGE_CODE = tuple(
         "crossmodal/image_encoders.py",
         "crossmodal/model.py",
         "crossmodal/towers.py",
+        "crossmodal/encoder.py",  # this module: how batches reach the model and come back
     )
 )
 NOT_WEIGHTS = ("finetuning.json", "pretrained")  # evaluation figures and pre-training checkpoints, unused here

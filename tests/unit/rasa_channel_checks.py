@@ -198,6 +198,11 @@ async def check_the_tracker_store() -> None:
             everything = [e.as_dict() for e in (await rasa.retrieve_full_tracker("shopper 🙂")).events]
             assert everything == [e.as_dict() for e in list(tracker.events)[:2]] + latest
             assert await ours.retrieve("nobody") is None
+    in_memory = ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=":memory:", expire_after_hours=0)
+    tracker = DialogueStateTracker("shopper", [])
+    tracker.update(UserUttered("我想看看口红"))
+    await in_memory.save(tracker)  # one SQLite database for Rasa's statements and ours, not a second, empty one
+    assert [e.as_dict() for e in (await in_memory.retrieve("shopper")).events] == [e.as_dict() for e in tracker.events]
 
 
 async def main() -> None:

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,3 +100,67 @@ def test_the_action_server_will_not_start_without_a_token() -> None:
     )
     assert started.returncode != 0
     assert "ACTION_SERVER_TOKEN is unset" in started.stdout + started.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def action_server(cwd: Path, environ: dict[str, str]) -> Iterator[str]:
+    """rasa-sdk's action server (no actions) on a free loopback port, started from `cwd` in a session of its own
+    (Sanic's worker processes end with it); its URL."""
+    port = _free_port()
+    command = [sys.executable, "-m", "rasa_sdk", "--actions", "rasa_sdk", "--port", str(port)]
+    log = cwd / f"action-server-{port}.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env={**environ, "SANIC_HOST": "127.0.0.1"},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2):
+                    break
+            except OSError:
+                assert server.poll() is None, log.read_text(errors="replace")[-2000:]
+                time.sleep(0.25)
+        yield url
+    finally:  # a disposable server: no graceful shutdown (Sanic's can take half a minute)
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+
+
+def _status(url: str, headers: dict[str, str] | None = None) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {}), timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_running_server_answers_only_with_the_token() -> None:
+    """The plugin in a real rasa-sdk server, started as scripts/actions.sh starts it (from the repository)."""
+    with action_server(REPO, {**os.environ, "ACTION_SERVER_TOKEN": TOKEN}) as url:
+        assert _status(f"{url}/actions") == 401
+        assert _status(f"{url}/actions", {"Authorization": "Bearer wrong-token-123456"}) == 401
+        assert _status(f"{url}/actions", {"Authorization": f"Bearer {TOKEN}"}) == 200
+        assert _status(f"{url}/health") == 200
+        assert action_token.refuses_strangers(f"{url}/actions")
+
+
+def test_a_server_without_the_plugin_is_found_open(tmp_path: Path) -> None:
+    """rasa-sdk starts without a plugin it cannot import; scripts/actions.sh's check then finds it open."""
+    environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    with action_server(tmp_path, {**environ, "ACTION_SERVER_TOKEN": TOKEN}) as url:
+        assert _status(f"{url}/actions") == 200
+        assert not action_token.refuses_strangers(f"{url}/actions")
+    assert not action_token.refuses_strangers("http://127.0.0.1:9/actions")  # nothing there
