@@ -3,9 +3,10 @@ tracker store that endpoints.yml names (the project's PostgreSQL after `make sto
 
     source scripts/env.sh && .venv-rasa/bin/python benchmarks/tracker_store.py [--rounds 300] [--repeats 3]
 
-A round is one turn's work: a conversation of 7 events is retrieved, 5 events are added (as a search turn adds them)
-and saved. For each store: CPU milliseconds of this process per round and the p50 of the retrieval and of the save,
-in `--repeats` blocks of `--rounds` rounds, the stores taking turns. The conversations (senders `bench-store-...`)
+A round is one turn's work: a conversation of `--turns` search turns and a new message (31 events by default, as
+in the fifth turn of the latency benchmark's conversations) is retrieved, 5 events are added (as a search turn adds
+them) and saved. For each store: CPU milliseconds of this process per round and the p50 of the retrieval and of the
+save, in `--repeats` blocks of `--rounds` rounds, the stores taking turns. The conversations (senders `bench-store-...`)
 are deleted at the end. Writes benchmarks/results/tracker_store.json."""
 
 from __future__ import annotations
@@ -44,21 +45,21 @@ def turn_events() -> list[Any]:
     ]
 
 
-async def conversation(store: SQLTrackerStore) -> str:
-    """A stored conversation of 7 events (a greeting turn and a user message); its sender id."""
+async def conversation(store: SQLTrackerStore, turns: int) -> str:
+    """A stored conversation of `turns` search turns and a new user message (6 events a turn); its sender id."""
     sender = f"{PREFIX}{uuid.uuid4().hex[:12]}"
     tracker = DialogueStateTracker(sender, [])
-    listen = ActionExecuted("action_listen")
-    greeting = [UserUttered("你好"), ActionExecuted("utter_greet"), BotUttered("您好！"), listen]
-    for event in [*greeting, UserUttered("我想看看口红"), listen, UserUttered("第二个")]:
-        tracker.update(event)
+    for _ in range(turns):
+        for event in [UserUttered("我想看看口红"), *turn_events()]:
+            tracker.update(event)
+    tracker.update(UserUttered("第二个"))
     await store.save(tracker)
     return sender
 
 
-async def rounds(store: SQLTrackerStore, count: int) -> dict[str, float]:
+async def rounds(store: SQLTrackerStore, count: int, turns: int) -> dict[str, float]:
     """`count` rounds of retrieve, update, save; CPU ms per round and the p50 of each step."""
-    senders = [await conversation(store) for _ in range(count)]
+    senders = [await conversation(store, turns) for _ in range(count)]
     retrieve, save, cpu = [], [], 0.0
     for sender in senders:
         started_cpu, started = time.process_time(), time.perf_counter()
@@ -84,7 +85,7 @@ def forget(store: SQLTrackerStore) -> None:
         connection.execute(sa.delete(events).where(events.c.sender_id.like(f"{PREFIX}%")))
 
 
-async def measure(rounds_per_block: int, repeats: int) -> dict[str, Any]:
+async def measure(rounds_per_block: int, repeats: int, turns: int) -> dict[str, Any]:
     endpoint = read_endpoints_from_path(str(REPO / "endpoints.yml")).tracker_store
     ours = TrackerStore.create(endpoint, Domain.empty())
     settings = {key: value for key, value in endpoint.kwargs.items() if key not in ("expire_after_hours",)}
@@ -92,11 +93,11 @@ async def measure(rounds_per_block: int, repeats: int) -> dict[str, Any]:
     stores = {"ours": ours, "rasa": rasa}
     blocks: dict[str, list[dict[str, float]]] = {name: [] for name in stores}
     try:
-        await rounds(ours, 20)  # warm both pools and SQLAlchemy's caches
-        await rounds(rasa, 20)
+        await rounds(ours, 20, turns)  # warm both pools and SQLAlchemy's caches
+        await rounds(rasa, 20, turns)
         for _ in range(repeats):
             for name, store in stores.items():
-                blocks[name].append(await rounds(store, rounds_per_block))
+                blocks[name].append(await rounds(store, rounds_per_block, turns))
     finally:
         forget(ours)
     return {
@@ -109,11 +110,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--turns", type=int, default=5, help="turns already in each conversation")
     args = parser.parse_args()
     os.chdir(REPO)
-    result = asyncio.run(measure(args.rounds, args.repeats))
+    result = asyncio.run(measure(args.rounds, args.repeats, args.turns))
     result |= {
-        "command": f"python benchmarks/tracker_store.py --rounds {args.rounds} --repeats {args.repeats}",
+        "events_retrieved": 6 * args.turns + 1,
+        "command": "python benchmarks/tracker_store.py "
+        f"--rounds {args.rounds} --repeats {args.repeats} --turns {args.turns}",
         "measured": time.strftime("%Y-%m-%d %H:%M:%S"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, python {platform.python_version()}",
     }
