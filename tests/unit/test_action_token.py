@@ -109,12 +109,12 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def action_server(cwd: Path, environ: dict[str, str]) -> Iterator[str]:
+def action_server(cwd: Path, environ: dict[str, str], logs: Path) -> Iterator[str]:
     """rasa-sdk's action server (no actions) on a free loopback port, started from `cwd` in a session of its own
-    (Sanic's worker processes end with it); its URL."""
+    (Sanic's worker processes end with it), its output in the folder `logs`; its URL."""
     port = _free_port()
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "rasa_sdk", "--port", str(port)]
-    log = cwd / f"action-server-{port}.log"
+    log = logs / f"action-server-{port}.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             command,
@@ -147,9 +147,9 @@ def _status(url: str, headers: dict[str, str] | None = None) -> int:
         return error.code
 
 
-def test_the_running_server_answers_only_with_the_token() -> None:
+def test_the_running_server_answers_only_with_the_token(tmp_path: Path) -> None:
     """The plugin in a real rasa-sdk server, started as scripts/actions.sh starts it (from the repository)."""
-    with action_server(REPO, {**os.environ, "ACTION_SERVER_TOKEN": TOKEN}) as url:
+    with action_server(REPO, {**os.environ, "ACTION_SERVER_TOKEN": TOKEN}, tmp_path) as url:
         assert _status(f"{url}/actions") == 401
         assert _status(f"{url}/actions", {"Authorization": "Bearer wrong-token-123456"}) == 401
         assert _status(f"{url}/actions", {"Authorization": f"Bearer {TOKEN}"}) == 200
@@ -160,7 +160,7 @@ def test_the_running_server_answers_only_with_the_token() -> None:
 def test_a_server_without_the_plugin_is_found_open(tmp_path: Path) -> None:
     """rasa-sdk starts without a plugin it cannot import; scripts/actions.sh's check then finds it open."""
     environ = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    with action_server(tmp_path, {**environ, "ACTION_SERVER_TOKEN": TOKEN}) as url:
+    with action_server(tmp_path, {**environ, "ACTION_SERVER_TOKEN": TOKEN}, tmp_path) as url:
         assert _status(f"{url}/actions") == 200
         assert not action_token.refuses_strangers(f"{url}/actions")
     assert not action_token.refuses_strangers("http://127.0.0.1:9/actions")  # nothing there
