@@ -73,13 +73,13 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
     def _engine_in_autocommit(self) -> sa.engine.Engine:
         """An engine whose connections are in autocommit from the start (setting and resetting the isolation level at
         each checkout cost more than the INSERT itself): its own pool, with Rasa's settings (POSTGRESQL_SCHEMA,
-        SQL_POOL_SIZE, SQL_MAX_OVERFLOW, taken from the URL as Rasa takes them from its string). SQLite keeps the one
-        engine, switched per checkout: a second pool on `:memory:` would open another, empty database."""
+        SQL_POOL_SIZE, SQL_MAX_OVERFLOW; Rasa looks for "postgresql" in a URL given as text, so the driver name, as
+        text, gets them for "postgresql+psycopg2" too). SQLite keeps the one engine, switched per checkout: a second
+        pool on `:memory:` would open another, empty database."""
         if self.engine.dialect.name == "sqlite":
             return self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        url = self.engine.url
-        settings = create_engine_kwargs(url.render_as_string(hide_password=False))
-        return sa.create_engine(url, isolation_level="AUTOCOMMIT", **settings)
+        settings = create_engine_kwargs(self.engine.url.drivername)
+        return sa.create_engine(self.engine.url, isolation_level="AUTOCOMMIT", **settings)
 
     @contextlib.contextmanager
     def _autocommit(self) -> Iterator[sa.engine.Connection]:

@@ -88,10 +88,14 @@ def refuses_strangers(url: str) -> bool:
         return False
 
 
-if __name__ == "__main__":  # python -m rasa_sdk_plugins.action_token --refuses URL (scripts/actions.sh)
-    if len(sys.argv) != 3 or sys.argv[1] != "--refuses":
-        sys.exit("usage: python -m rasa_sdk_plugins.action_token --refuses URL")
-    if not refuses_strangers(sys.argv[2]):
-        sys.exit(
-            f"error: the action server at {sys.argv[2]} answers without its token: is rasa_sdk_plugins importable?"
-        )
+def actions_url(host: str, port: str) -> str:
+    """The /actions route of an action server at `host` (an IPv6 address in brackets) and `port`."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/actions"
+
+
+if __name__ == "__main__":  # python -m rasa_sdk_plugins.action_token --refuses HOST PORT (scripts/actions.sh)
+    if len(sys.argv) != 4 or sys.argv[1] != "--refuses":
+        sys.exit("usage: python -m rasa_sdk_plugins.action_token --refuses HOST PORT")
+    url = actions_url(sys.argv[2], sys.argv[3])
+    if not refuses_strangers(url):
+        sys.exit(f"error: the action server at {url} answers without its token: is rasa_sdk_plugins importable?")

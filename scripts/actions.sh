@@ -22,9 +22,7 @@ start() {
     "$APP_VENV/bin/python" -m rasa_sdk --actions actions --port "$ACTIONS_PORT"
   wait_for_port "$ACTIONS_PORT" 60 "action server" || { tail -20 "$RUN_DIR/actions.log" >&2; exit 1; }
   # rasa-sdk starts without a plugin it cannot import: an open server is stopped rather than left running
-  local host=127.0.0.1
-  case "$BIND_HOST" in 127.0.0.1 | localhost | 0.0.0.0 | :: | "") ;; *:*) host="[$BIND_HOST]" ;; *) host="$BIND_HOST" ;; esac
-  if ! "$APP_VENV/bin/python" -m rasa_sdk_plugins.action_token --refuses "http://$host:$ACTIONS_PORT/actions"; then
+  if ! "$APP_VENV/bin/python" -m rasa_sdk_plugins.action_token --refuses "$(client_address)" "$ACTIONS_PORT"; then
     stop_bg actions; exit 1
   fi
   echo "action server is up at http://localhost:$ACTIONS_PORT/webhook"

@@ -183,10 +183,16 @@ stop_bg() {  # name
   echo "stopped $name (pid $pid)"
 }
 
+# Client probes (they connect; they listen on nothing). The address this machine reaches the project's servers at:
+# loopback, or BIND_HOST when that is another address than loopback or every address.
+client_address() {
+  case "${BIND_HOST:-127.0.0.1}" in 127.0.0.1 | localhost | 0.0.0.0 | :: | "") echo 127.0.0.1 ;; *) echo "$BIND_HOST" ;; esac
+}
+
 # True when something accepts TCP connections on PORT (on loopback, and on BIND_HOST when that is another address).
 port_open() {  # port
   local host hosts=(127.0.0.1)
-  case "${BIND_HOST:-127.0.0.1}" in 127.0.0.1 | localhost | 0.0.0.0 | :: | "") ;; *) hosts+=("$BIND_HOST") ;; esac
+  [ "$(client_address)" = 127.0.0.1 ] || hosts+=("$(client_address)")
   for host in "${hosts[@]}"; do
     timeout 3 bash -c "exec 3<>'/dev/tcp/$host/$1'" 2>/dev/null && return 0
   done

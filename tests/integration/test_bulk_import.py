@@ -4,7 +4,6 @@ the project's or the test instance), then the online build of the same catalog i
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +17,10 @@ from kg_builder.bulk_build import bulk_build
 from kg_builder.config import PATHS, connect
 from kg_builder.graph.bulk import BulkRefused, Instance, instance_settings
 from tests.conftest import mini_catalog, write_jsonl
+from tests.ports import free_port
 
 pytestmark = pytest.mark.integration
 NEO4J_SH = str(PATHS.repo / "scripts" / "neo4j.sh")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +31,8 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instance
         **os.environ,
         "NEO4J_INSTANCE": "bulk",
         "NEO4J_BULK_HOME": str(base / "home"),
-        "NEO4J_BULK_BOLT_PORT": str(_free_port()),
-        "NEO4J_BULK_HTTP_PORT": str(_free_port()),
+        "NEO4J_BULK_BOLT_PORT": str(free_port()),
+        "NEO4J_BULK_HTTP_PORT": str(free_port()),
         "MKG_RUN_DIR": str(base / "run"),
     }
     subprocess.run([NEO4J_SH, "conf"], env=environment, check=True)

@@ -3,7 +3,6 @@ alternate between them keeps its list, its item in focus and its language, exact
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 import uuid
@@ -14,20 +13,15 @@ import requests
 
 from kg_builder.config import PATHS
 from tests.integration.rest import REST, reply
+from tests.ports import free_port
 
 TURNS = ["我想看看口红", "第二个", "它多少钱", "Can I see the T-shirts?", "the first one", "what is its price?"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def second_server() -> Iterator[str]:
     """A second Rasa server on another port, with the same model, endpoints and stores as the first."""
-    port = _free_port()
+    port = free_port()
     log = open(PATHS.repo / ".run" / f"rasa-test-{port}.log", "w")  # noqa: SIM115 - closed below
     command = [str(PATHS.repo / ".venv-rasa" / "bin" / "rasa"), "run", "--model", "models/current.tar.gz"]
     command += ["--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]

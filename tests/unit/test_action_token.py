@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 
 from rasa_sdk_plugins import action_token
 from rasa_sdk_plugins.action_token import MissingToken, caller_headers, configured_token, refusal
+from tests.ports import free_port
 
 TOKEN = "0123456789abcdef0123456789abcdef"
 REPO = Path(__file__).resolve().parents[2]
@@ -102,17 +102,11 @@ def test_the_action_server_will_not_start_without_a_token() -> None:
     assert "ACTION_SERVER_TOKEN is unset" in started.stdout + started.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def action_server(cwd: Path, environ: dict[str, str], logs: Path) -> Iterator[str]:
     """rasa-sdk's action server (no actions) on a free loopback port, started from `cwd` in a session of its own
     (Sanic's worker processes end with it), its output in the folder `logs`; its URL."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "rasa_sdk", "--actions", "rasa_sdk", "--port", str(port)]
     log = logs / f"action-server-{port}.log"
     with log.open("wb") as output:

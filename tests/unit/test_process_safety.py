@@ -18,18 +18,13 @@ from pathlib import Path
 import pytest
 
 from kg_builder.config import PATHS
+from tests.ports import free_port
 
 SCRIPTS = PATHS.repo / "scripts"
 ENV_SH = SCRIPTS / "env.sh"
 PORT_SETTINGS = ("ACTIONS_PORT", "RASA_PORT", "WEB_PORT", "SHELL_PORT", "NEO4J_BOLT_PORT", "NEO4J_HTTP_PORT")
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def alive(pid: int) -> bool:
