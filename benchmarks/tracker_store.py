@@ -7,7 +7,9 @@ A round is one turn's work: a conversation of `--turns` search turns and a new m
 in the fifth turn of the latency benchmark's conversations) is retrieved, 5 events are added (as a search turn adds
 them) and saved. For each store: CPU milliseconds of this process per round and the p50 of the retrieval and of the
 save, in `--repeats` blocks of `--rounds` rounds, the stores taking turns. The conversations (senders `bench-store-...`)
-are deleted at the end. Writes benchmarks/results/tracker_store.json."""
+are deleted at the end. Then the sweep's search for idle conversations (read only, nothing is deleted): its query
+through the timestamp index against the earlier full-table GROUP BY, on the table as it is (`stored_events`).
+Writes benchmarks/results/tracker_store.json."""
 
 from __future__ import annotations
 
@@ -85,6 +87,31 @@ def forget(store: SQLTrackerStore) -> None:
         connection.execute(sa.delete(events).where(events.c.sender_id.like(f"{PREFIX}%")))
 
 
+def sweep_queries(store: TrackerStore, repeats: int = 5) -> dict[str, Any]:
+    """The p50 milliseconds of finding the conversations idle for longer than the store's limit: the store's query
+    (through the timestamp index) and the full-table GROUP BY it replaced; both must find the same senders."""
+    events = store.SQLEvent
+    cutoff = time.time() - store.expire_after_seconds
+    full_scan = sa.select(events.sender_id).group_by(events.sender_id).having(sa.func.max(events.timestamp) < cutoff)
+    queries = {"index": store._idle_query(cutoff), "full_scan": full_scan}
+    timings: dict[str, list[float]] = {name: [] for name in queries}
+    found: dict[str, set[str]] = {}
+    with store.session_scope() as session:
+        stored = session.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+        for _ in range(repeats):
+            for name, query in queries.items():
+                started = time.perf_counter()
+                found[name] = set(session.execute(query).scalars())
+                timings[name].append(time.perf_counter() - started)
+    if found["index"] != found["full_scan"]:
+        raise AssertionError(f"the sweep's queries disagree: {len(found['index'])} against {len(found['full_scan'])}")
+    return {
+        "stored_events": stored,
+        "idle_conversations": len(found["index"]),
+        **{f"{name}_query_p50_ms": round(statistics.median(times) * 1000, 2) for name, times in timings.items()},
+    }
+
+
 async def measure(rounds_per_block: int, repeats: int, turns: int) -> dict[str, Any]:
     endpoint = read_endpoints_from_path(str(REPO / "endpoints.yml")).tracker_store
     ours = TrackerStore.create(endpoint, Domain.empty())
@@ -100,10 +127,11 @@ async def measure(rounds_per_block: int, repeats: int, turns: int) -> dict[str, 
                 blocks[name].append(await rounds(store, rounds_per_block, turns))
     finally:
         forget(ours)
+    sweep = sweep_queries(ours)
     return {
         name: {key: statistics.median(block[key] for block in runs) for key in runs[0]} | {"blocks": runs}
         for name, runs in blocks.items()
-    } | {"store_types": {name: type(store).__name__ for name, store in stores.items()}}
+    } | {"store_types": {name: type(store).__name__ for name, store in stores.items()}, "sweep": sweep}
 
 
 def main() -> None:
@@ -124,6 +152,7 @@ def main() -> None:
     RESULT.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     for name in ("ours", "rasa"):
         print(f"{result['store_types'][name]:24s}", {k: v for k, v in result[name].items() if k != "blocks"})
+    print("sweep:", result["sweep"])
     print(f"tracker store: {args.repeats} x {args.rounds} rounds each -> {RESULT}")
 
 

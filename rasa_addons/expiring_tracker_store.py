@@ -3,7 +3,10 @@ process) that forgets conversations nobody has touched for `expire_after_hours`.
 
 endpoints.yml names it as `type: rasa_addons.expiring_tracker_store.ExpiringSQLTrackerStore`; Rasa passes it the
 other keys of the `tracker_store` section. The sweep runs when Rasa starts and then at most once every
-`sweep_every_minutes`, after a conversation is saved; `expire_after_hours: 0` keeps everything.
+`sweep_every_minutes`, after a conversation is saved, in a worker thread so that no turn waits for it; it finds idle
+conversations through an index on the events' timestamps that the store adds, so it reads only the events older than
+the limit, not the whole table (85 ms of a blocked event loop at 505k stored events before, growing with the table);
+`expire_after_hours: 0` keeps everything.
 
 One round trip each way, without the ORM: Rasa's store reads a conversation as ORM objects inside a transaction
 (BEGIN, SELECT, ROLLBACK) and saves it with a count query, ORM inserts and a COMMIT; under load that was 30% of the
@@ -20,6 +23,7 @@ action server with every later turn of the conversation."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import itertools
@@ -40,6 +44,8 @@ from actions.query_vector import PARSE_KEY
 logger = logging.getLogger(__name__)
 STORED_EVENTS = "_events_in_tracker_store"  # set on a tracker: how many of its events the store holds
 CACHED_INSERTS = 32  # a turn adds a handful of events
+TIMESTAMP_INDEX = "ix_events_timestamp"  # what the sweep finds old events by
+DELETE_CHUNK = 1000  # conversations per DELETE of a sweep
 ROW_COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")  # what `_row` fills
 
 
@@ -63,12 +69,27 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         self.expire_after_seconds = float(expire_after_hours) * 3600
         self.sweep_every_seconds = float(sweep_every_minutes) * 60
         self._last_sweep = 0.0
+        self._sweep: asyncio.Future[int] | None = None  # the sweep running in a worker thread, if any
         self._autocommit_engine = self._engine_in_autocommit()
         self._inserts: dict[int, sa.sql.Insert] = {}  # rows -> a multi-row INSERT with numbered parameters
         self._queries = {every: self._events_query(every) for every in (False, True)}  # all sessions? -> SELECT
         with self.session_scope():
             pass  # Rasa's check that a PostgreSQL schema named by POSTGRESQL_SCHEMA exists (it exits if not)
+        if self.expire_after_seconds > 0:
+            self._add_timestamp_index()
         self.expire()
+
+    def _add_timestamp_index(self) -> None:
+        """Index the events' timestamps (once per database), so that a sweep reads only the old events. Two Rasa
+        processes starting together may both try; the one that loses finds the index made."""
+        index = sa.Index(TIMESTAMP_INDEX, self.SQLEvent.__table__.c.timestamp)
+        try:
+            index.create(self.engine, checkfirst=True)
+        except sa.exc.SQLAlchemyError as error:  # made by another process meanwhile, or no right to make it
+            if TIMESTAMP_INDEX not in {
+                i["name"] for i in sa.inspect(self.engine).get_indexes(self.SQLEvent.__tablename__)
+            }:
+                logger.warning("tracker store: no index on the events' timestamps (%s); sweeps read the table", error)
 
     def _engine_in_autocommit(self) -> sa.engine.Engine:
         """An engine whose connections are in autocommit from the start (setting and resetting the isolation level at
@@ -162,8 +183,17 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
             with self.engine.begin() as connection:
                 connection.execute(sa.insert(events), rows)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
-        if time.time() - self._last_sweep >= self.sweep_every_seconds:
-            self.expire()
+        if time.time() - self._last_sweep >= self.sweep_every_seconds and (self._sweep is None or self._sweep.done()):
+            self._last_sweep = time.time()
+            self._sweep = asyncio.get_running_loop().run_in_executor(None, self.expire)
+
+    def _idle_query(self, cutoff: float) -> sa.sql.Select:
+        """The conversations whose newest event is older than `cutoff`: those with an event before it (the index
+        finds them) and none after."""
+        events = self.SQLEvent.__table__.c
+        newer = self.SQLEvent.__table__.alias("newer")
+        later_event = sa.exists().where(newer.c.sender_id == events.sender_id, newer.c.timestamp >= cutoff)
+        return sa.select(events.sender_id).where(events.timestamp < cutoff, ~later_event).distinct()
 
     def expire(self, now: float | None = None) -> int:
         """Delete every conversation whose newest event is older than the limit; returns how many went."""
@@ -172,13 +202,13 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
             return 0
         cutoff = (now if now is not None else time.time()) - self.expire_after_seconds
         events = self.SQLEvent
-        idle = sa.select(events.sender_id).group_by(events.sender_id).having(sa.func.max(events.timestamp) < cutoff)
         try:
             with self.session_scope() as session:
-                senders = [row[0] for row in session.execute(idle)]
-                if senders:
-                    session.execute(sa.delete(events).where(events.sender_id.in_(senders)))
-                    session.commit()
+                senders = session.execute(self._idle_query(cutoff)).scalars().all()
+                for start in range(0, len(senders), DELETE_CHUNK):
+                    chunk = senders[start : start + DELETE_CHUNK]
+                    session.execute(sa.delete(events).where(events.sender_id.in_(chunk)))
+                session.commit()
         except sa.exc.SQLAlchemyError:
             logger.exception("tracker store: expiring old conversations failed; they are kept for now")
             return 0

@@ -205,8 +205,48 @@ async def check_the_tracker_store() -> None:
     assert [e.as_dict() for e in (await in_memory.retrieve("shopper")).events] == [e.as_dict() for e in tracker.events]
 
 
+async def check_the_sweep() -> None:
+    """The sweep deletes the conversations whose newest event is older than the limit, whatever their older events
+    (found through the timestamp index the store adds), keeps the others whole, and runs after a save in a worker
+    thread, not on the event loop. On SQLite in a scratch folder; on PostgreSQL by
+    tests/integration/test_conversation_persistence.py."""
+    import tempfile
+    import threading
+    import time
+
+    import sqlalchemy as sa
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_addons.expiring_tracker_store import TIMESTAMP_INDEX, ExpiringSQLTrackerStore
+
+    hour = 3600.0
+    with tempfile.TemporaryDirectory() as folder:
+        store = ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=f"{folder}/t.db")
+        table = store.SQLEvent.__tablename__
+        assert TIMESTAMP_INDEX in {index["name"] for index in sa.inspect(store.engine).get_indexes(table)}
+        now = time.time()
+        hours_ago = {"idle": (2000, 800), "active since long": (2000, 1), "new": (0.5,), "idle 🙂": (721,)}
+        for sender, ages in hours_ago.items():
+            tracker = DialogueStateTracker(sender, [])
+            for age in ages:
+                tracker.update(UserUttered(f"{age} h ago", timestamp=now - age * hour))
+            await store.save(tracker)
+        assert store.expire(now) == 2  # over the default 720 h
+        assert sorted(await store.keys()) == ["active since long", "new"]
+        assert len((await store.retrieve("active since long")).events) == 2  # its old event stays with it
+        store._last_sweep = 0.0  # due again
+        threads: list[int] = []
+        store.expire = lambda: threads.append(threading.get_ident()) or 0  # type: ignore[method-assign]
+        await store.save(DialogueStateTracker("new", []))
+        await store._sweep
+        assert threads and threads != [threading.get_ident()]
+
+
 async def main() -> None:
     await check_the_tracker_store()
+    await check_the_sweep()
     check_the_action_validation()
     check_the_event_types()
     await check_the_wrapper()
