@@ -9,6 +9,7 @@ is passed on. No server starts: the channels' own handlers are called with stand
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 from pathlib import Path
@@ -134,6 +135,55 @@ def check_the_action_validation() -> None:
             assert "Failed to validate Action server response" in error.message
         else:
             raise AssertionError(f"the prebuilt validator accepts {response}")
+    check_the_validation_per_event_kind(schema)
+
+
+def check_the_validation_per_event_kind(schema: dict[str, Any]) -> None:
+    """Checking each event against its own kind's alternative judges as jsonschema does with the whole `oneOf`: on
+    every event kind Rasa has, as Rasa writes it, and on the same events with each field broken in turn."""
+    import copy
+    import itertools
+
+    import jsonschema
+    from rasa.shared.core import events as rasa_events
+
+    from rasa_addons.action_validation import event_alternatives, response_validators
+
+    checks = response_validators()
+    assert checks.per_event is not None and len(checks.per_event) == len(event_alternatives(schema) or {}) > 20
+    written = [
+        rasa_events.UserUttered("我想看看口红 🙂", {"name": "search_items", "confidence": 0.9}, [{"entity": "x"}]),
+        rasa_events.BotUttered("为您找到", {"custom": {"cards": []}}),
+        rasa_events.SlotSet("listed_items", ["b05"]),
+        rasa_events.ActionExecuted("action_search_items"),
+        rasa_events.SessionStarted(),
+        rasa_events.FollowupAction("action_listen"),
+        rasa_events.ActiveLoop("a_form"),
+        rasa_events.AllSlotsReset(),
+        rasa_events.ConversationPaused(),
+        rasa_events.Restarted(),
+        rasa_events.ActionReverted(),
+        rasa_events.UserUtteranceReverted(),
+        rasa_events.ReminderCancelled(name="r"),
+        rasa_events.EntitiesAdded([{"entity": "brand", "value": "b"}]),
+    ]
+    events = [event.as_dict() for event in written]
+    broken: list[dict[str, Any]] = [{"event": "no such kind"}, {"event": 3}, {}, {"event": "slot", "timestamp": "x"}]
+    for event, (key, value) in itertools.product(
+        events, (("name", 7), ("text", 7), ("timestamp", "now"), ("value", {}))
+    ):
+        if key in event:
+            broken.append({**copy.deepcopy(event), key: value})
+    broken += [{**event, "metadata": "not an object"} for event in events]
+    responses = [{"events": [event]} for event in events + broken] + [
+        {"events": events},
+        {"events": events + broken[:1]},
+    ]
+    responses += [{"events": events, "responses": "x"}, {"events": None}, {"responses": [{"text": "hi"}]}, {}, [], "x"]
+    reference = jsonschema.validators.validator_for(schema)(schema)  # as jsonschema.validate(response, schema)
+    verdicts = [reference.is_valid(response) for response in responses]
+    assert [checks.is_valid(response) for response in responses] == verdicts
+    assert sum(verdicts) > len(events) and verdicts.count(False) > 20  # valid and invalid ones were both tried
 
 
 def check_the_event_types() -> None:
@@ -162,6 +212,14 @@ def check_the_event_types() -> None:
     assert event == SlotSet("language", "zh")
 
 
+def record_inserts(inserts: list[bool], _c: Any, _cur: Any, sql: str, _p: Any, context: Any, _m: Any) -> None:
+    """An `after_cursor_execute` listener: for each INSERT, whether its compiled form came from SQLAlchemy's cache."""
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    if sql.startswith("INSERT"):
+        inserts.append(context.cache_hit is CACHE_HIT)
+
+
 async def check_the_tracker_store() -> None:
     """rasa_addons' tracker store (Core statements in autocommit) stores what Rasa's SQLTrackerStore would, reads the
     latest session only, and stores each event once, with one multi-row INSERT or, for a dialect without one
@@ -169,6 +227,7 @@ async def check_the_tracker_store() -> None:
     tests/integration/test_conversation_persistence.py."""
     import tempfile
 
+    import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -189,6 +248,8 @@ async def check_the_tracker_store() -> None:
             retrieved = await ours.retrieve("shopper 🙂")
             for event in (ActionExecuted("action_search_items"), BotUttered("为您找到"), SlotSet("language", "zh")):
                 retrieved.update(event)
+            inserts: list[bool] = []  # per INSERT: did SQLAlchemy find it compiled in its cache?
+            sa.event.listen(ours.engine, "after_cursor_execute", functools.partial(record_inserts, inserts))
             await ours.save(retrieved)
             await ours.save(retrieved)  # nothing new: nothing stored
             latest = [e.as_dict() for e in retrieved.events]  # from the second SessionStarted on
@@ -198,6 +259,12 @@ async def check_the_tracker_store() -> None:
             everything = [e.as_dict() for e in (await rasa.retrieve_full_tracker("shopper 🙂")).events]
             assert everything == [e.as_dict() for e in list(tracker.events)[:2]] + latest
             assert await ours.retrieve("nobody") is None
+            other = DialogueStateTracker("another shopper", [])
+            for event in (SessionStarted(), UserUttered("show me some yoghurt"), SlotSet("language", "en")):
+                other.update(event)
+            await ours.save(other)  # as many new events as the save above: the same INSERT, compiled once
+            # compiled at the first save of 3 events, then found cached (Rasa's per-row INSERT: at the first save)
+            assert inserts == [not multi_row, True], inserts
     in_memory = ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=":memory:", expire_after_hours=0)
     tracker = DialogueStateTracker("shopper", [])
     tracker.update(UserUttered("我想看看口红"))
