@@ -73,6 +73,7 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         self._autocommit_engine = self._engine_in_autocommit()
         self._inserts: dict[int, sa.sql.TextClause] = {}  # rows -> a multi-row INSERT with numbered parameters
         self._queries = {every: self._events_query(every) for every in (False, True)}  # all sessions? -> SELECT
+        self._found_empty: str | None = None  # the sender the last retrieval found nothing stored of
         with self.session_scope():
             pass  # Rasa's check that a PostgreSQL schema named by POSTGRESQL_SCHEMA exists (it exits if not)
         if self.expire_after_seconds > 0:
@@ -144,11 +145,22 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         with self._autocommit() as connection:
             query = self._queries[fetch_events_from_all_sessions]
             stored = connection.execute(query, {"sender_id": sender_id}).scalars().all()
+        self._found_empty = None if stored else sender_id
         if not self.domain or not stored:
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in stored], self.domain.slots)
         if not fetch_events_from_all_sessions:
             setattr(tracker, STORED_EVENTS, len(tracker.events))  # those of the latest session, as Rasa counts
+        return tracker
+
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """Rasa's new tracker; made for a sender the retrieval just before found nothing stored of (Rasa's
+        `get_or_create_tracker`, with no wait in between, under the conversation's lock), it is marked as having no
+        events stored, so its first save needs no count query (py-spy: that query was 13% of the saves)."""
+        tracker = super().init_tracker(sender_id)
+        if self._found_empty == sender_id:
+            setattr(tracker, STORED_EVENTS, 0)
+        self._found_empty = None
         return tracker
 
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:

@@ -270,6 +270,32 @@ async def check_the_tracker_store() -> None:
     tracker.update(UserUttered("我想看看口红"))
     await in_memory.save(tracker)  # one SQLite database for Rasa's statements and ours, not a second, empty one
     assert [e.as_dict() for e in (await in_memory.retrieve("shopper")).events] == [e.as_dict() for e in tracker.events]
+    await check_new_conversations_need_no_count(in_memory)
+
+
+async def check_new_conversations_need_no_count(store: Any) -> None:
+    """A conversation Rasa creates after finding nothing stored is saved without a count query, and stored whole;
+    a tracker made otherwise (nothing retrieved just before, or another sender retrieved) still counts."""
+    import sqlalchemy as sa
+    from rasa.shared.core.events import UserUttered
+
+    counts: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: counts.append(sql))
+    created = await store.get_or_create_tracker("a new shopper 🙂")
+    assert not [sql for sql in counts if "count(" in sql.lower()], counts
+    created.update(UserUttered("show me some yoghurt"))
+    await store.save(created)
+    stored = await store.retrieve("a new shopper 🙂")
+    assert [e.as_dict() for e in stored.events] == [e.as_dict() for e in created.events]
+    assert len(stored.events) == 2  # action_listen, the message: each once
+    for retrieved_before in ("nobody", None):
+        if retrieved_before:
+            assert await store.retrieve(retrieved_before) is None
+        counts.clear()
+        other = store.init_tracker("a shopper made otherwise")
+        other.update(UserUttered("hi"))
+        await store.save(other)
+        assert [sql for sql in counts if "count(" in sql.lower()], counts
 
 
 async def check_the_sweep() -> None:
