@@ -1,9 +1,11 @@
 """Rasa NLU lookup tables and synonyms generated from the catalog.
 
 Categories, properties and brands are entities: RegexEntityExtractor finds them through these tables and
-EntitySynonymMapper maps every name and alias to the catalog id. Scenarios, problems and needs (POIs) get tables
-too; they are no NLU entities (the recommender links them to the graph itself), but RegexFeaturizer turns a match
-into a feature, which tells the intent classifier that a message talks about a situation or a need."""
+EntitySynonymMapper maps every name and alias to the catalog id. Scenarios, problems and needs (POIs) get no tables:
+they are no NLU entities (the recommender links them to the graph itself, actions/entity_linking.py), and no
+component of the pipeline reads a table that is not an entity's (RegexEntityExtractor keeps only those; the intent
+classifier reads the e5 embedding alone), so at the paper's scale they were 500k need names in the training data
+that `rasa train` read and nothing used."""
 
 from __future__ import annotations
 
@@ -57,7 +59,6 @@ def latin_pattern(names: list[str]) -> str:
 
 
 ENTITY_KINDS = (("categories", "category"), ("properties", "property"), ("brands", "brand"))
-FEATURE_KINDS = (("scenarios", "scenario"), ("problems", "problem"), ("pois", "need"))
 
 
 def _kind_names(catalog: Catalog, kind: str, vocabulary: set[str]) -> dict[str, list[str]]:
@@ -82,17 +83,16 @@ def _tables(entity: str, names: set[str]) -> list[str]:
 
 
 def lookups_yaml(source: Path) -> str:
-    """The YAML text: tables per entity and feature kind, then synonyms for names that mean one id only."""
+    """The YAML text: tables per entity kind, then synonyms for names that mean one id only."""
     catalog = load_catalog(source)
     vocabulary = _vocabulary(catalog)
     blocks: list[str] = []
     synonyms: dict[str, list[str]] = {}
-    for kind, entity in ENTITY_KINDS + FEATURE_KINDS:
+    for kind, entity in ENTITY_KINDS:
         named = _kind_names(catalog, kind, vocabulary)
         blocks += _tables(entity, {name for names in named.values() for name in names})
-        if (kind, entity) in ENTITY_KINDS:
-            for entity_id, names in named.items():
-                synonyms[entity_id] = [name for name in names if name != entity_id]
+        for entity_id, names in named.items():
+            synonyms[entity_id] = [name for name in names if name != entity_id]
     meanings: dict[str, set[str]] = {}
     for entity_id, names in synonyms.items():
         for name in names:

@@ -6,6 +6,7 @@ import re
 import string
 
 import pytest
+import yaml
 
 from actions.entity_linking import EntityLinker
 from actions.graph_store import PropertyValue
@@ -15,6 +16,7 @@ from actions.messages import MESSAGES, say
 from actions.ordinals import ordinal_index
 from actions.retrieval import lucene_query
 from kg_builder.catalog.lookups import latin_pattern, lookups_yaml
+from kg_builder.config import PATHS
 from tests.conftest import DEMO_CATALOG
 
 
@@ -120,9 +122,13 @@ def test_a_missing_value_is_said_before_any_faq() -> None:
 def test_generated_lookups_cover_the_catalog() -> None:
     text = lookups_yaml(DEMO_CATALOG)
     assert "- synonym: t_shirt" in text and "    - T恤" in text
-    for table in ("lookup: scenario", "lookup: problem", "lookup: need", "regex: scenario"):
+    for table in ("lookup: category", "regex: category", "lookup: property", "lookup: brand"):
         assert f"- {table}\n" in text
-    assert "    - 熬夜\n" in text and "    - 皮肤暗沉\n" in text
+    for entity in ("scenario", "problem", "need"):  # no entities: tables no component of the pipeline reads
+        assert f": {entity}\n" not in text
+    entities = yaml.safe_load((PATHS.repo / "domain.yml").read_text(encoding="utf-8"))["entities"]
+    tables = {block["lookup"] for block in yaml.safe_load(text)["nlu"] if "lookup" in block}
+    assert tables <= set(entities), tables - set(entities)
 
 
 def test_a_synonym_never_maps_one_name_to_two_ids() -> None:
