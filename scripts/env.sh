@@ -232,6 +232,7 @@ wait_for_port() {  # port seconds name
 # Conversations (issue 13): Rasa's tracker store on PostgreSQL and its lock store on Redis. Unless TRACKER_DB_HOST /
 # LOCK_STORE_HOST name your own, the project runs both on loopback (scripts/stores.sh) with generated passwords in
 # .postgres/password and .redis/password. CONVERSATION_TTL_HOURS: idle conversations are deleted after it (0: never).
+# SESSION_MAX_TURNS (read by Rasa, rasa_addons/session_length.py): a new session after that many messages (default 25).
 export CONVERSATION_TTL_HOURS="${CONVERSATION_TTL_HOURS:-720}"
 if [ -z "${TRACKER_DB_HOST:-}" ] || [ "${POSTGRES_MANAGED:-}" = 1 ]; then
   export POSTGRES_MANAGED=1 TRACKER_DB_HOST=127.0.0.1 TRACKER_DB_PORT="${TRACKER_DB_PORT:-5433}"

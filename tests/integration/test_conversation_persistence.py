@@ -138,3 +138,45 @@ def test_each_event_is_stored_once_in_one_insert_without_counting_them_nor_the_m
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split("\n")[-3] == "ExpiringSQLTrackerStore [1, 4, 4, 5] True True False True"
     assert run.stdout.split("\n")[-2] == "INSERT / SELECT"
+
+
+SESSIONS_CHECK = """
+import asyncio, itertools, sys
+from rasa.core.tracker_store import TrackerStore
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SessionStarted, SlotSet
+
+store = TrackerStore.create(read_endpoints_from_path("endpoints.yml").tracker_store, Domain.empty())
+async def check():
+    everything = (await store.retrieve_full_tracker(sys.argv[1])).events
+    latest = (await store.retrieve(sys.argv[1])).events
+    start = list(latest)[1:]  # after SessionStarted: the carried slots, then action_listen
+    carried = [e.key for e in itertools.takewhile(lambda e: isinstance(e, SlotSet), start)]
+    once = len(carried) == len(set(carried))  # each slot carried over once, not each of its SlotSet events
+    print(sum(isinstance(e, SessionStarted) for e in everything), len(latest) < len(everything), once, *carried)
+asyncio.run(check())
+"""
+SESSION_MAX_TURNS = int(os.environ.get("SESSION_MAX_TURNS") or 25)  # rasa_addons/session_length.py's default
+
+
+@pytest.mark.skipif(os.environ.get("POSTGRES_MANAGED") != "1", reason="the tracker store is not the project's own")
+def test_a_long_conversation_goes_on_in_a_new_session_that_keeps_the_list_shown() -> None:
+    control, long = (f"pytest-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    assert reply("我想看看口红", long) == reply("我想看看口红", control)
+    for _ in range(SESSION_MAX_TURNS - 1):
+        reply("谢谢", long)
+    expected = reply("第二个", control)  # the second lipstick's card, in a short conversation
+    assert expected and "哪件商品" not in expected
+    assert reply("第二个", long) == expected  # the message that started the long conversation's second session
+    run = subprocess.run(
+        [str(PATHS.repo / ".venv-rasa" / "bin" / "python"), "-c", SESSIONS_CHECK, long],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PATHS.repo,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    starts, shorter, once, *carried = run.stdout.strip().splitlines()[-1].split()
+    assert (starts, shorter, once) == ("2", "True", "True")  # two sessions stored; the latest is what is read back
+    assert "listed_items" in carried, carried

@@ -337,8 +337,93 @@ async def check_the_sweep() -> None:
         assert threads and threads != [threading.get_ident()]
 
 
+def check_the_session_length() -> None:
+    """A session ends when it holds SESSION_MAX_TURNS messages, as after an hour idle; not before, not with the limit
+    at 0, not when sessions are off; a limit that is no number is refused. A new session carries each slot once,
+    with its last value, and the slots end up as Rasa's own carrying leaves them."""
+    import os
+    import time
+
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.domain import Domain, SessionConfig
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.slots import AnySlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from rasa_addons.session_length import DEFAULT_MAX_TURNS, carried_slots, has_session_expired
+
+    assert MessageProcessor._has_session_expired is has_session_expired, "the session length check is not installed"
+    assert ActionSessionStart._slot_set_events_from_tracker is carried_slots, "the slot carrying is not installed"
+    processor = SimpleNamespace(domain=Domain.empty())
+    processor.domain.session_config = SessionConfig(session_expiration_time=60, carry_over_slots=True)
+
+    def conversation(messages: int, age_seconds: float = 0.0) -> DialogueStateTracker:
+        tracker = DialogueStateTracker("shopper", [])
+        for _ in range(50):  # an earlier session: not counted
+            tracker.update(UserUttered("你好", timestamp=time.time() - 3 * 3600))
+        tracker.update(SessionStarted())
+        for _ in range(messages):
+            tracker.update(UserUttered("谢谢", timestamp=time.time() - age_seconds))
+            tracker.update(SlotSet("language", "zh"))
+            tracker.update(ActionExecuted("utter_thank"))
+        return tracker
+
+    os.environ.pop("SESSION_MAX_TURNS", None)
+    assert not has_session_expired(processor, conversation(DEFAULT_MAX_TURNS - 1))
+    assert has_session_expired(processor, conversation(DEFAULT_MAX_TURNS))
+    assert has_session_expired(processor, conversation(3, age_seconds=2 * 3600))  # Rasa's own check still holds
+    try:
+        os.environ["SESSION_MAX_TURNS"] = "0"
+        assert not has_session_expired(processor, conversation(5 * DEFAULT_MAX_TURNS))
+        os.environ["SESSION_MAX_TURNS"] = "4"
+        assert has_session_expired(processor, conversation(4)) and not has_session_expired(processor, conversation(3))
+        processor.domain.session_config = SessionConfig(session_expiration_time=0, carry_over_slots=True)  # off
+        assert not has_session_expired(processor, conversation(500))
+        for wrong in ("-5", "ten", "1e3"):
+            os.environ["SESSION_MAX_TURNS"] = wrong
+            try:
+                has_session_expired(processor, conversation(3))
+            except ValueError as error:
+                assert "SESSION_MAX_TURNS" in str(error)
+            else:
+                raise AssertionError(f"SESSION_MAX_TURNS={wrong} was taken")
+    finally:
+        os.environ.pop("SESSION_MAX_TURNS", None)
+
+    session = DialogueStateTracker("shopper", [])
+    for event in (
+        SessionStarted(),
+        SlotSet("listed_items", ["a"]),
+        SlotSet("language", "zh", metadata={"from": "nlu"}),
+        SlotSet("listed_items", ["b", "c"]),
+        SlotSet("last_query", "口红 🙂"),
+        SlotSet("last_query", None),
+    ):
+        session.update(event)
+    carried = carried_slots(session)
+    assert [(e.key, e.value) for e in carried] == [
+        ("listed_items", ["b", "c"]),
+        ("language", "zh"),
+        ("last_query", None),
+    ]
+    assert carried[1].metadata == {"from": "nlu"}
+    rasa_way = [SlotSet(e.key, e.value, e.metadata) for e in session.applied_events() if isinstance(e, SlotSet)]
+    names = ("listed_items", "language", "last_query")
+    for carried_over in (carried, rasa_way):
+        nxt = DialogueStateTracker("shopper", [AnySlot(name, mappings=[]) for name in names])
+        for event in (SessionStarted(), *carried_over):
+            nxt.update(event)
+        assert {name: nxt.get_slot(name) for name in names} == {
+            "listed_items": ["b", "c"],
+            "language": "zh",
+            "last_query": None,
+        }
+
+
 async def main() -> None:
     await check_the_tracker_store()
+    check_the_session_length()
     await check_the_sweep()
     check_the_action_validation()
     check_the_event_types()
