@@ -59,6 +59,12 @@ def without_vector(event: Event) -> Event:
     return stored
 
 
+def _report_failed_sweep(sweep: asyncio.Future[int]) -> None:
+    """Log a sweep that ended with an error `expire` does not catch (its SQL errors it logs itself)."""
+    if not sweep.cancelled() and sweep.exception() is not None:
+        logger.error("tracker store: the sweep of idle conversations failed", exc_info=sweep.exception())
+
+
 class ExpiringSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore + deletion of the events of conversations whose last event is older than the limit."""
 
@@ -83,13 +89,17 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
     def _add_timestamp_index(self) -> None:
         """Index the events' timestamps (once per database), so that a sweep reads only the old events. Two Rasa
         processes starting together may both try; the one that loses finds the index made."""
-        index = sa.Index(TIMESTAMP_INDEX, self.SQLEvent.__table__.c.timestamp)
+        events = self.SQLEvent.__table__
+        alone = sa.Table(events.name, sa.MetaData(), sa.Column("timestamp", sa.Float), schema=events.schema)
+        index = sa.Index(TIMESTAMP_INDEX, alone.c.timestamp)  # not on Rasa's table, which every store instance shares
         try:
             index.create(self.engine, checkfirst=True)
         except sa.exc.SQLAlchemyError as error:  # made by another process meanwhile, or no right to make it
-            if TIMESTAMP_INDEX not in {
-                i["name"] for i in sa.inspect(self.engine).get_indexes(self.SQLEvent.__tablename__)
-            }:
+            try:
+                made = TIMESTAMP_INDEX in {i["name"] for i in sa.inspect(self.engine).get_indexes(events.name)}
+            except sa.exc.SQLAlchemyError:
+                made = False
+            if not made:
                 logger.warning("tracker store: no index on the events' timestamps (%s); sweeps read the table", error)
 
     def _engine_in_autocommit(self) -> sa.engine.Engine:
@@ -153,20 +163,16 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
             setattr(tracker, STORED_EVENTS, len(tracker.events))  # those of the latest session, as Rasa counts
         return tracker
 
-    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
-        """Rasa's new tracker; made for a sender the retrieval just before found nothing stored of (Rasa's
-        `get_or_create_tracker`, with no wait in between, under the conversation's lock), it is marked as having no
-        events stored, so its first save needs no count query (py-spy: that query was 13% of the saves)."""
-        tracker = super().init_tracker(sender_id)
-        if self._found_empty == sender_id:
-            setattr(tracker, STORED_EVENTS, 0)
-        self._found_empty = None
-        return tracker
-
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         """The tracker's events that are not stored yet (after the ones it remembers, else Rasa's count query), each
-        without the message's e5 vector."""
+        without the message's e5 vector. A conversation Rasa creates because the retrieval just before found nothing
+        stored for its sender (in the same turn, under the conversation's lock) has none stored: its first save needs
+        no count query (py-spy: 13% of the saves). The marker is kept by `_retrieve`, not on the tracker, because
+        Rasa's FailSafeTrackerStore wraps this store and makes the new tracker itself."""
         stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None and self._found_empty == tracker.sender_id:
+            stored = 0  # Rasa's new conversation (get_or_create_tracker), saved right after a retrieval found none
+        self._found_empty = None
         if not isinstance(stored, int) or tracker.events.maxlen is not None or not 0 <= stored <= len(tracker.events):
             with self.session_scope() as counting:
                 return map(without_vector, list(super()._additional_events(counting, tracker)))
@@ -200,15 +206,19 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         setattr(tracker, STORED_EVENTS, len(tracker.events))
         if time.time() - self._last_sweep >= self.sweep_every_seconds and (self._sweep is None or self._sweep.done()):
             self._last_sweep = time.time()
-            self._sweep = asyncio.get_running_loop().run_in_executor(None, self.expire)
+            if self.engine.dialect.name == "sqlite":  # a `:memory:` database is one per thread: sweep here
+                self.expire()
+            else:
+                self._sweep = asyncio.get_running_loop().run_in_executor(None, self.expire)
+                self._sweep.add_done_callback(_report_failed_sweep)
 
     def _idle_query(self, cutoff: float) -> sa.sql.Select:
-        """The conversations whose newest event is older than `cutoff`: those with an event before it (the index
-        finds them) and none after."""
-        events = self.SQLEvent.__table__.c
-        newer = self.SQLEvent.__table__.alias("newer")
-        later_event = sa.exists().where(newer.c.sender_id == events.sender_id, newer.c.timestamp >= cutoff)
-        return sa.select(events.sender_id).where(events.timestamp < cutoff, ~later_event).distinct()
+        """The conversations whose newest event is older than `cutoff`: of the senders with an event before it (the
+        index finds those events), the ones with none after it (one look-up per sender)."""
+        events = self.SQLEvent.__table__
+        old = sa.select(events.c.sender_id).where(events.c.timestamp < cutoff).distinct().subquery("old")
+        later_event = sa.exists().where(events.c.sender_id == old.c.sender_id, events.c.timestamp >= cutoff)
+        return sa.select(old.c.sender_id).where(~later_event)
 
     def expire(self, now: float | None = None) -> int:
         """Delete every conversation whose newest event is older than the limit; returns how many went."""
@@ -222,7 +232,8 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
                 senders = session.execute(self._idle_query(cutoff)).scalars().all()
                 for start in range(0, len(senders), DELETE_CHUNK):
                     chunk = senders[start : start + DELETE_CHUNK]
-                    session.execute(sa.delete(events).where(events.sender_id.in_(chunk)))
+                    # only their old events: a conversation that came back meanwhile keeps its new session
+                    session.execute(sa.delete(events).where(events.sender_id.in_(chunk), events.timestamp < cutoff))
                 session.commit()
         except sa.exc.SQLAlchemyError:
             logger.exception("tracker store: expiring old conversations failed; they are kept for now")

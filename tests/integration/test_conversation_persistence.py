@@ -24,7 +24,7 @@ def test_a_list_shown_before_a_restart_of_rasa_is_the_one_a_choice_picks_from_af
 
 
 EXPIRY_CHECK = """
-import asyncio, sys, time
+import asyncio, sys, threading, time
 from rasa.core.tracker_store import TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
@@ -41,7 +41,14 @@ async def check():
     before = {idle, active} & set(await store.keys())
     store.expire()
     after = {idle, active} & set(await store.keys())
-    print(type(store).__name__, len(before), sorted(after) == [active])
+    store._last_sweep = 0.0  # due again: the next save starts it in a worker thread
+    sweep_thread = []
+    sweep = store.expire
+    store.expire = lambda: sweep_thread.append(threading.get_ident()) or sweep()
+    await store.save(DialogueStateTracker(active, []))
+    await store._sweep
+    off_loop = bool(sweep_thread) and sweep_thread != [threading.get_ident()]
+    print(type(store).__name__, len(before), sorted(after) == [active], off_loop)
 asyncio.run(check())
 """
 
@@ -57,7 +64,7 @@ def test_idle_conversations_expire_and_active_ones_stay() -> None:
         cwd=PATHS.repo,
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split()[-3:] == ["ExpiringSQLTrackerStore", "2", "True"]
+    assert run.stdout.split()[-4:] == ["ExpiringSQLTrackerStore", "2", "True", "True"]  # the last: off the loop
 
 
 STORED_EVENTS_CHECK = """

@@ -277,11 +277,12 @@ async def check_new_conversations_need_no_count(store: Any) -> None:
     """A conversation Rasa creates after finding nothing stored is saved without a count query, and stored whole;
     a tracker made otherwise (nothing retrieved just before, or another sender retrieved) still counts."""
     import sqlalchemy as sa
+    from rasa.core.tracker_store import FailSafeTrackerStore
     from rasa.shared.core.events import UserUttered
 
     counts: list[str] = []
     sa.event.listen(store.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: counts.append(sql))
-    created = await store.get_or_create_tracker("a new shopper 🙂")
+    created = await FailSafeTrackerStore(store).get_or_create_tracker("a new shopper 🙂")  # as Rasa's Agent wraps it
     assert not [sql for sql in counts if "count(" in sql.lower()], counts
     created.update(UserUttered("show me some yoghurt"))
     await store.save(created)
@@ -300,9 +301,9 @@ async def check_new_conversations_need_no_count(store: Any) -> None:
 
 async def check_the_sweep() -> None:
     """The sweep deletes the conversations whose newest event is older than the limit, whatever their older events
-    (found through the timestamp index the store adds), keeps the others whole, and runs after a save in a worker
-    thread, not on the event loop. On SQLite in a scratch folder; on PostgreSQL by
-    tests/integration/test_conversation_persistence.py."""
+    (found through the timestamp index the store adds), and keeps the others whole. On SQLite it runs in place (a
+    `:memory:` database is one per thread); tests/integration/test_conversation_persistence.py checks it on
+    PostgreSQL, in a worker thread. Each store adds the index to the database, not to Rasa's shared table."""
     import tempfile
     import threading
     import time
@@ -333,8 +334,14 @@ async def check_the_sweep() -> None:
         threads: list[int] = []
         store.expire = lambda: threads.append(threading.get_ident()) or 0  # type: ignore[method-assign]
         await store.save(DialogueStateTracker("new", []))
-        await store._sweep
-        assert threads and threads != [threading.get_ident()]
+        assert threads == [threading.get_ident()]  # SQLite: here (a `:memory:` database is one per thread)
+        for _ in range(3):  # each store adds the index to the database, not to Rasa's table that all of them share
+            ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=f"{folder}/fresh.db")
+        made = {
+            index["name"] for index in sa.inspect(sa.create_engine(f"sqlite:///{folder}/fresh.db")).get_indexes(table)
+        }
+        assert made == {"ix_events_sender_id", TIMESTAMP_INDEX}, made
+        assert TIMESTAMP_INDEX not in {index.name for index in store.SQLEvent.__table__.indexes}
 
 
 def check_the_session_length() -> None:
