@@ -65,26 +65,25 @@ RELATIONSHIP_TYPES: tuple[str, ...] = (
 )
 
 ITEM_SEARCH_INDEX = "item_search"
-ENTITY_NAMES_INDEX = "entity_names"
+UNUSED_ENTITY_NAMES_INDEX = "entity_names"  # dropped: see schema_statements
 IMAGE_INDEX = "image_embeddings"  # vector index over Image.embedding (kg_builder.graph.images)
 ITEM_INDEX = "item_embeddings"  # vector index over Item.embedding (kg_builder.graph.item_vectors)
 
 AWAIT_INDEXES = "CALL db.awaitIndexes($seconds)"  # Neo4j raises after $seconds
 
-_NAMED_LABELS = (CATEGORY, BRAND, PROPERTY, PROPERTY_VALUE, POI, PROBLEM, SCENARIO)
-
 
 def schema_statements() -> list[str]:
     """Indexes and constraints, idempotent (IF NOT EXISTS); labels come from this module, never from data.
 
-    The full-text indexes come first, so that Neo4j fills them in the background while it builds the constraints
-    (by hand on the paper-scale graph, a warm server: 14-20 s against 20-29 s the other way round)."""
+    The full-text index comes first, so that Neo4j fills it in the background while it builds the constraints
+    (by hand on the paper-scale graph, a warm server: 14-20 s against 20-29 s the other way round). A second
+    full-text index, over the names of every node (`entity_names`), was made from the start and never queried (the
+    assistant links names itself, actions/entity_linking.py); a graph made before keeps it until this drops it."""
     cjk = "OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}}"
     return [
+        f"DROP INDEX {UNUSED_ENTITY_NAMES_INDEX} IF EXISTS",
         f"CREATE FULLTEXT INDEX {ITEM_SEARCH_INDEX} IF NOT EXISTS "
         f"FOR (n:{ITEM}) ON EACH [n.title, n.search_text] {cjk}",
-        f"CREATE FULLTEXT INDEX {ENTITY_NAMES_INDEX} IF NOT EXISTS "
-        f"FOR (n:{ITEM}|{'|'.join(_NAMED_LABELS)}) ON EACH [n.title, n.name, n.name_zh, n.name_en] {cjk}",
         *(
             f"CREATE CONSTRAINT {label.lower()}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE"
             for label in NODE_LABELS

@@ -124,3 +124,20 @@ def test_the_model_fingerprint_covers_the_code_that_preprocesses_and_embeds_an_i
     assert fingerprint(model, code=[code]) != first
     assert {path.name for path in IMAGE_CODE} >= {"tensors.py", "batches.py", "towers.py", "model.py"}
     assert all(path.is_file() for path in IMAGE_CODE)
+
+
+def test_every_full_text_index_the_schema_makes_is_queried() -> None:
+    """An index costs every write and the bulk import's schema stage (a CJK full-text index over the paper-scale
+    graph took about 15 s): each one made must be read by a query of the action server."""
+    import re
+
+    from actions import graph_store
+    from kg_builder.graph.ontology import UNUSED_ENTITY_NAMES_INDEX, schema_statements
+
+    made = [re.search(r"CREATE FULLTEXT INDEX (\w+)", s) for s in schema_statements()]
+    names = [found.group(1) for found in made if found]
+    queries = [value for value in vars(graph_store).values() if isinstance(value, str)]
+    assert names
+    for name in names:
+        assert any(f"fulltext.queryNodes('{name}'" in query for query in queries), f"{name} is made and never read"
+    assert f"DROP INDEX {UNUSED_ENTITY_NAMES_INDEX} IF EXISTS" in schema_statements()  # graphs made before lose it
