@@ -98,6 +98,7 @@ def sweep_queries(store: TrackerStore, repeats: int = 5) -> dict[str, Any]:
     found: dict[str, set[str]] = {}
     with store.session_scope() as session:
         stored = session.execute(sa.select(sa.func.count()).select_from(events)).scalar_one()
+        older = session.execute(sa.select(sa.func.count()).where(events.timestamp < cutoff)).scalar_one()
         for _ in range(repeats):
             for name, query in queries.items():
                 started = time.perf_counter()
@@ -107,6 +108,7 @@ def sweep_queries(store: TrackerStore, repeats: int = 5) -> dict[str, Any]:
         raise AssertionError(f"the sweep's queries disagree: {len(found['index'])} against {len(found['full_scan'])}")
     return {
         "stored_events": stored,
+        "events_older_than_the_limit": older,  # what the index query reads (0: the best case)
         "idle_conversations": len(found["index"]),
         **{f"{name}_query_p50_ms": round(statistics.median(times) * 1000, 2) for name, times in timings.items()},
     }

@@ -170,8 +170,8 @@ class ExpiringSQLTrackerStore(SQLTrackerStore):
         no count query (py-spy: 13% of the saves). The marker is kept by `_retrieve`, not on the tracker, because
         Rasa's FailSafeTrackerStore wraps this store and makes the new tracker itself."""
         stored = getattr(tracker, STORED_EVENTS, None)
-        if stored is None and self._found_empty == tracker.sender_id:
-            stored = 0  # Rasa's new conversation (get_or_create_tracker), saved right after a retrieval found none
+        if stored is None and self._found_empty == tracker.sender_id and len(tracker.events) <= 1:
+            stored = 0  # Rasa's new conversation (create_tracker: action_listen at most), right after a retrieval
         self._found_empty = None
         if not isinstance(stored, int) or tracker.events.maxlen is not None or not 0 <= stored <= len(tracker.events):
             with self.session_scope() as counting:

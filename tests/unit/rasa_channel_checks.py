@@ -9,9 +9,12 @@ is passed on. No server starts: the channels' own handlers are called with stand
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -284,19 +287,41 @@ async def check_new_conversations_need_no_count(store: Any) -> None:
     sa.event.listen(store.engine, "before_cursor_execute", lambda _c, _cur, sql, *_: counts.append(sql))
     created = await FailSafeTrackerStore(store).get_or_create_tracker("a new shopper 🙂")  # as Rasa's Agent wraps it
     assert not [sql for sql in counts if "count(" in sql.lower()], counts
+    counts.clear()
+    await store.save(store.init_tracker("a new shopper 🙂"))  # the marker was used up by that save: this one counts
+    assert [sql for sql in counts if "count(" in sql.lower()], counts
     created.update(UserUttered("show me some yoghurt"))
     await store.save(created)
     stored = await store.retrieve("a new shopper 🙂")
     assert [e.as_dict() for e in stored.events] == [e.as_dict() for e in created.events]
     assert len(stored.events) == 2  # action_listen, the message: each once
-    for retrieved_before in ("nobody", None):
+    for retrieved_before, sender, events in (
+        ("nobody", "a shopper made otherwise", 1),  # another sender was retrieved
+        (None, "a shopper made otherwise 2", 1),  # nothing retrieved just before
+        ("a fresh one", "a fresh one", 3),  # the sender just found empty, but not a tracker Rasa just created
+    ):
         if retrieved_before:
             assert await store.retrieve(retrieved_before) is None
         counts.clear()
-        other = store.init_tracker("a shopper made otherwise")
-        other.update(UserUttered("hi"))
+        other = store.init_tracker(sender)
+        for _ in range(events):
+            other.update(UserUttered("hi"))
         await store.save(other)
-        assert [sql for sql in counts if "count(" in sql.lower()], counts
+        assert [sql for sql in counts if "count(" in sql.lower()], (sender, counts)
+
+
+@contextlib.contextmanager
+def _captured(logger_name: str) -> Iterator[list[logging.LogRecord]]:
+    """The records a logger emits inside the block."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(logger_name)
+    logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
 
 
 async def check_the_sweep() -> None:
@@ -313,7 +338,7 @@ async def check_the_sweep() -> None:
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from rasa_addons.expiring_tracker_store import TIMESTAMP_INDEX, ExpiringSQLTrackerStore
+    from rasa_addons.expiring_tracker_store import TIMESTAMP_INDEX, ExpiringSQLTrackerStore, _report_failed_sweep
 
     hour = 3600.0
     with tempfile.TemporaryDirectory() as folder:
@@ -335,6 +360,22 @@ async def check_the_sweep() -> None:
         store.expire = lambda: threads.append(threading.get_ident()) or 0  # type: ignore[method-assign]
         await store.save(DialogueStateTracker("new", []))
         assert threads == [threading.get_ident()]  # SQLite: here (a `:memory:` database is one per thread)
+        del store.expire
+        came_back = DialogueStateTracker("came back", [])  # idle when the sweep listed it, then a new message
+        for age in (2000, 0):
+            came_back.update(UserUttered(f"{age} h ago", timestamp=now - age * hour))
+        await store.save(came_back)
+        events = store.SQLEvent.__table__
+        listed = sa.select(events.c.sender_id).where(events.c.sender_id == "came back").distinct()
+        store._idle_query = lambda cutoff: listed  # type: ignore[method-assign]
+        assert store.expire(now) == 1
+        assert [e.text for e in (await store.retrieve("came back")).events] == ["0 h ago"]  # only the old one went
+        del store._idle_query
+        failed: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        failed.set_exception(SystemExit("no schema"))
+        with _captured("rasa_addons.expiring_tracker_store") as logged:
+            _report_failed_sweep(failed)
+        assert any("sweep" in record.getMessage() and record.exc_info for record in logged), logged
         for _ in range(3):  # each store adds the index to the database, not to Rasa's table that all of them share
             ExpiringSQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=f"{folder}/fresh.db")
         made = {
