@@ -29,6 +29,7 @@ from benchmarks.assistant_latency import (
     RESULTS,
     SCRIPTS,
     answered,
+    conversation,
     cpu_seconds,
     percentile,
     rasa_answers,
@@ -51,14 +52,6 @@ def bucket_report(seconds: list[float], cpu_before: dict[str, float], cpu_after:
         "p95_ms": round(1000 * percentile(seconds, 0.95), 1),
         "cpu_ms_per_turn": {name: round(1000 * value / len(seconds), 1) for name, value in used.items()},
     }
-
-
-def warm_up(url: str, turns: int) -> None:
-    """`turns` messages in a conversation of their own, not timed: servers just started are slower for a while."""
-    sender = f"bench-long-{uuid.uuid4().hex[:10]}"
-    with requests.Session() as session:
-        for _, text in messages(turns):
-            session.post(url, json={"sender": sender, "message": text}, timeout=120)
 
 
 def run(url: str, turns: int, bucket: int) -> tuple[list[dict], int]:
@@ -93,7 +86,7 @@ def main() -> int:
         parser.error("--turns and --bucket must be at least 1, --warmup at least 0")
     if not rasa_answers(args.url):
         return 2
-    warm_up(args.url, args.warmup)
+    conversation(args.url, messages(args.warmup))  # not counted: servers just started are slower for a while
     reports, failed = run(args.url, args.turns, args.bucket)
     written = json.loads(OUT.read_text()) if OUT.is_file() else {"runs": {}}
     written["machine"] = {"platform": platform.platform(), "cpus": os.cpu_count()}
